@@ -1,0 +1,47 @@
+using System.Net;
+using LockService.Silo.Hosting;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+
+var builder = WebApplication.CreateBuilder(args);
+
+var hostOptions = builder.Configuration.GetSection(SiloHostOptions.SectionName).Get<SiloHostOptions>() ?? new SiloHostOptions();
+builder.Services.AddOptions<SiloHostOptions>()
+    .Bind(builder.Configuration.GetSection(SiloHostOptions.SectionName))
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+
+builder.WebHost.UseUrls($"http://127.0.0.1:{hostOptions.HttpPort}");
+
+builder.UseOrleans(silo =>
+{
+    silo.Configure<ClusterOptions>(o =>
+    {
+        o.ClusterId = hostOptions.ClusterId;
+        o.ServiceId = hostOptions.ServiceId;
+    });
+    silo.ConfigureEndpoints(IPAddress.Loopback, hostOptions.SiloPort, hostOptions.GatewayPort, listenOnAnyHostAddress: false);
+
+    if (string.Equals(hostOptions.Clustering, "Localhost", StringComparison.OrdinalIgnoreCase))
+    {
+        silo.UseDevelopmentClustering(new IPEndPoint(IPAddress.Loopback, hostOptions.PrimarySiloPort));
+    }
+    else
+    {
+        silo.UseAzureStorageClustering(o => o.TableServiceClient = new Azure.Data.Tables.TableServiceClient(hostOptions.StorageConnectionString));
+    }
+
+    silo.AddAzureTableGrainStorageAsDefault(o => o.TableServiceClient = new Azure.Data.Tables.TableServiceClient(hostOptions.StorageConnectionString));
+    silo.AddDashboard();
+});
+
+var app = builder.Build();
+app.MapGet("/healthz", () => Results.Ok("ok"));
+app.MapOrleansDashboard("/dashboard");
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    app.Logger.LogInformation(
+        "Silo ready: dashboard http://127.0.0.1:{HttpPort}/dashboard, gateway 127.0.0.1:{GatewayPort}, silo port {SiloPort}",
+        hostOptions.HttpPort, hostOptions.GatewayPort, hostOptions.SiloPort);
+});
+app.Run();

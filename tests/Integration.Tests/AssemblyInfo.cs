@@ -1,0 +1,3 @@
+using LockService.Integration.Tests.Infrastructure;
+
+[assembly: AssemblyFixture(typeof(AzuriteFixture))]
