@@ -1,0 +1,46 @@
+using LockService.Client;
+
+namespace LockService.Protocol;
+
+/// <summary>
+/// Identifies a client command for exactly-once application: the service remembers the latest answer per client
+/// and returns it for a retried command instead of applying it again.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("LockService.RequestId")]
+public readonly record struct RequestId([property: Id(0)] Guid ClientId, [property: Id(1)] long Sequence);
+
+[GenerateSerializer, Immutable, Alias("LockService.OpenSessionRequest")]
+public sealed record OpenSessionRequest([property: Id(0)] RequestId Request, [property: Id(1)] long TtlMs);
+
+[GenerateSerializer, Immutable, Alias("LockService.KeepAliveRequest")]
+public sealed record KeepAliveRequest([property: Id(0)] Guid SessionId);
+
+[GenerateSerializer, Immutable, Alias("LockService.CloseSessionRequest")]
+public sealed record CloseSessionRequest([property: Id(0)] RequestId Request, [property: Id(1)] Guid SessionId);
+
+/// <param name="WaitMs">0: try once. Otherwise wait in FIFO order up to this long (on the service's lease clock).</param>
+/// <param name="PollMs">How long this call may stay open; a still-queued request answers <see cref="ReplyStatus.Queued"/>
+/// and the caller re-issues the same request, so no Orleans call outlives its response timeout.</param>
+[GenerateSerializer, Immutable, Alias("LockService.AcquireRequest")]
+public sealed record AcquireRequest(
+    [property: Id(0)] RequestId Request,
+    [property: Id(1)] Guid SessionId,
+    [property: Id(2)] string Name,
+    [property: Id(3)] LockMode Mode,
+    [property: Id(4)] long WaitMs,
+    [property: Id(5)] long PollMs);
+
+[GenerateSerializer, Immutable, Alias("LockService.ReleaseRequest")]
+public sealed record ReleaseRequest(
+    [property: Id(0)] RequestId Request,
+    [property: Id(1)] Guid SessionId,
+    [property: Id(2)] string Name,
+    [property: Id(3)] FencingToken Token);
+
+/// <summary>Withdraws a waiting acquire, identified by the request id it was made with.</summary>
+[GenerateSerializer, Immutable, Alias("LockService.CancelWaitRequest")]
+public sealed record CancelWaitRequest(
+    [property: Id(0)] RequestId Request,
+    [property: Id(1)] Guid SessionId,
+    [property: Id(2)] string Name,
+    [property: Id(3)] RequestId AcquireRequest);
