@@ -1,0 +1,35 @@
+using LockService.Directory;
+using LockService.Placement;
+using LockService.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace LockService.Hosting;
+
+public static class LockServiceSiloBuilderExtensions
+{
+    /// <summary>
+    /// Hosts the lock service in this silo: replica grains with their placement, their storage, and a start-up
+    /// check that the configured topology matches the one the cluster was started with (the silo refuses to start
+    /// otherwise). The silo also needs a grain storage provider named <see cref="LockServiceInfo.StorageProviderName"/>.
+    /// </summary>
+    public static ISiloBuilder AddLockService(this ISiloBuilder builder, Action<LockServiceOptions>? configure = null)
+    {
+        var options = builder.Services.AddOptions<LockServiceOptions>().ValidateDataAnnotations().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        builder.Services.AddSingleton<LockServiceStorage>();
+        builder.AddPlacementDirector<ReplicaPlacementStrategy, ReplicaPlacementDirector>();
+        builder.AddStartupTask(async (services, _) =>
+        {
+            var configured = services.GetRequiredService<IOptions<LockServiceOptions>>().Value;
+            var grains = services.GetRequiredService<IGrainFactory>();
+            await grains.GetGrain<ILockTopologyGrain>(ILockDirectoryGrain.Key)
+                .Establish(new LockTopology(configured.GroupCount, configured.ReplicasPerGroup));
+        });
+        return builder;
+    }
+}

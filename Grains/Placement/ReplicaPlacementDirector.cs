@@ -1,0 +1,27 @@
+using LockService.Protocol;
+using Orleans.Runtime;
+using Orleans.Runtime.Placement;
+
+namespace LockService.Placement;
+
+/// <summary>Chooses the silo of a new replica activation; see <see cref="ReplicaPlacement"/>.</summary>
+public sealed class ReplicaPlacementDirector : IPlacementDirector
+{
+    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        var silos = context.GetCompatibleSilos(target);
+        var key = target.GrainIdentity.Key.ToString() ?? "";
+        SiloAddress? chosen = null;
+        try
+        {
+            var (group, replica) = LockGroups.ParseReplicaKey(key);
+            chosen = ReplicaPlacement.DesiredSilo(group, replica, silos);
+        }
+        catch (FormatException)
+        {
+            // Not a replica key: fall through to the local silo, as the default placement would.
+        }
+
+        return Task.FromResult(chosen ?? context.LocalSilo);
+    }
+}
