@@ -22,6 +22,8 @@ public static class LockServiceSiloBuilderExtensions
         }
 
         builder.Services.AddSingleton<LockServiceStorage>();
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<ReplicaMetrics>();
         builder.AddPlacementDirector<ReplicaPlacementStrategy, ReplicaPlacementDirector>();
         builder.AddStartupTask(async (services, _) =>
         {

@@ -1,0 +1,18 @@
+using Orleans.Concurrency;
+
+namespace LockService.Hosting;
+
+/// <summary>
+/// Replica-to-replica transport. Raft messages travel as encoded batches in one-way calls, so no replica ever
+/// awaits a peer: a dead or slow peer costs a lost message (Raft retries), never a blocked caller.
+/// </summary>
+[Alias("LockService.IReplicaPeerGrain")]
+public interface IReplicaPeerGrain : IGrainWithStringKey
+{
+    [OneWay, Alias("Deliver")]
+    Task Deliver(byte[] batch);
+
+    /// <summary>Activates the replica (the directory wakes every replica at start-up) and reports its view.</summary>
+    [Alias("Status")]
+    Task<ReplicaStatus> Status();
+}
