@@ -3,6 +3,7 @@ using LockService.Client.Hosting;
 using LockService.Client.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -37,6 +38,8 @@ public static class LockClientServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LockClientOptions>, LockClientOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<LockClientLifetime>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LockClientLifetime>(sp => sp.GetRequiredService<LockClientLifetime>()));
         services.TryAddSingleton<ILockClient>(CreateClient);
         return services;
     }
@@ -51,6 +54,8 @@ public static class LockClientServiceCollectionExtensions
         var loggers = services.GetService<ILoggerFactory>();
         var transport = new OrleansLockTransport(
             new GrainFactoryResolver(grains), options, time, loggers?.CreateLogger("LockService.Client.Transport") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        return new LockServiceClient(transport, options, time, loggers, services.GetService<IMeterFactory>());
+        var client = new LockServiceClient(transport, options, time, loggers, services.GetService<IMeterFactory>());
+        services.GetRequiredService<LockClientLifetime>().Track(client);
+        return client;
     }
 }

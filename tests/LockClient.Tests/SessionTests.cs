@@ -146,6 +146,18 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task A_TTL_the_service_refuses_throws_InvalidSessionTtlException()
+    {
+        await using var h = new Harness();
+        var options = Harness.DefaultOptions();
+        options.SessionTtl = TimeSpan.FromMilliseconds(500);
+
+        var error = await Assert.ThrowsAsync<InvalidSessionTtlException>(
+            () => h.Client(options).TryAcquireAsync("ttl", cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains("SessionTtl", error.Message);
+    }
+
+    [Fact]
     public void The_client_deadline_counts_from_the_send_time_of_the_last_acknowledged_keepalive()
     {
         var time = new FakeTimeProvider();
