@@ -1,0 +1,51 @@
+using Medallion.Threading;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace LockService.Client;
+
+/// <summary>
+/// The Medallion DistributedLock providers (<see cref="IDistributedLockProvider"/>,
+/// <see cref="IDistributedReaderWriterLockProvider"/>) served by LockService, so code written against those
+/// abstractions switches to LockService by changing one registration
+/// (<see cref="LockServiceDistributedLockServiceCollectionExtensions.AddLockServiceDistributedLocks"/>).
+/// </summary>
+public sealed class LockServiceDistributedSynchronizationProvider : IDistributedLockProvider, IDistributedReaderWriterLockProvider
+{
+    private readonly ILockClient _client;
+
+    /// <summary>Creates the provider over <paramref name="client"/>.</summary>
+    /// <param name="client">The LockService client.</param>
+    public LockServiceDistributedSynchronizationProvider(ILockClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _client = client;
+    }
+
+    /// <inheritdoc/>
+    public IDistributedLock CreateLock(string name) => new LockServiceDistributedLock(_client, name);
+
+    /// <inheritdoc/>
+    public IDistributedReaderWriterLock CreateReaderWriterLock(string name) => new LockServiceDistributedReaderWriterLock(_client, name);
+}
+
+/// <summary>Registers the Medallion DistributedLock providers served by LockService.</summary>
+public static class LockServiceDistributedLockServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IDistributedLockProvider"/> and <see cref="IDistributedReaderWriterLockProvider"/> served by
+    /// LockService, together with the <see cref="ILockClient"/> they use (see
+    /// <see cref="LockClientServiceCollectionExtensions.AddLockClient"/>; Orleans must be configured on the host).
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configure">Changes to the default client options, or <c>null</c>.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    public static IServiceCollection AddLockServiceDistributedLocks(this IServiceCollection services, Action<LockClientOptions>? configure = null)
+    {
+        services.AddLockClient(configure);
+        services.TryAddSingleton(sp => new LockServiceDistributedSynchronizationProvider(sp.GetRequiredService<ILockClient>()));
+        services.TryAddSingleton<IDistributedLockProvider>(sp => sp.GetRequiredService<LockServiceDistributedSynchronizationProvider>());
+        services.TryAddSingleton<IDistributedReaderWriterLockProvider>(sp => sp.GetRequiredService<LockServiceDistributedSynchronizationProvider>());
+        return services;
+    }
+}

@@ -1,0 +1,27 @@
+using Medallion.Threading;
+
+namespace LockService.Client;
+
+/// <summary>A Medallion DistributedLock handle over a <see cref="LockHandle"/>.</summary>
+public sealed class LockServiceSynchronizationHandle : IDistributedSynchronizationHandle
+{
+    internal LockServiceSynchronizationHandle(LockHandle handle)
+    {
+        Handle = handle;
+    }
+
+    /// <summary>The underlying LockService handle (for its <see cref="LockHandle.Token"/>).</summary>
+    public LockHandle Handle { get; }
+
+    /// <summary>The fencing token of the grant.</summary>
+    public FencingToken Token => Handle.Token;
+
+    /// <summary>The handle's <see cref="LockHandle.LostToken"/>.</summary>
+    public CancellationToken HandleLostToken => Handle.LostToken;
+
+    /// <summary>Releases the lock (idempotent; never throws for a lost lock).</summary>
+    public ValueTask DisposeAsync() => Handle.DisposeAsync();
+
+    /// <summary>Releases the lock synchronously (prefer <see cref="DisposeAsync"/>).</summary>
+    public void Dispose() => Handle.DisposeAsync().AsTask().GetAwaiter().GetResult();
+}

@@ -1,0 +1,436 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using LockService.Client.Diagnostics;
+using LockService.Client.Sessions;
+using LockService.Client.Transport;
+using LockService.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LockService.Client;
+
+/// <summary>
+/// The SDK's logic above the transport: sessions, waiting in FIFO order by long polls, withdrawing abandoned waits,
+/// releases that take effect once, and the bookkeeping that fires <see cref="LockHandle.LostToken"/>.
+/// </summary>
+internal sealed class LockServiceClient : ILockClient
+{
+    /// <summary>The wait sent for "until cancelled": the service's longest wait; the SDK re-queues when it ends.</summary>
+    internal const long MaxWaitMs = int.MaxValue;
+
+    /// <summary>How many sessions one acquire may go through (each lost while the acquire was pending) before it fails.</summary>
+    private const int MaxSessionRounds = 5;
+
+    private readonly ILockServiceTransport _transport;
+    private readonly LockClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly LockClientMetrics _metrics;
+    private readonly RequestIds _ids;
+    private readonly RetryingCaller _caller;
+    private readonly Backoff _backoff;
+    private readonly ConcurrentDictionary<(string Name, FencingToken Token), LockHandle> _held = new();
+    private int _disposed;
+
+    public LockServiceClient(
+        ILockServiceTransport transport, LockClientOptions options, TimeProvider? time = null, ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null, Random? random = null, Guid? clientId = null)
+    {
+        _transport = transport;
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("LockService.Client");
+        _metrics = new LockClientMetrics(meterFactory);
+        _ids = new RequestIds(clientId ?? Guid.NewGuid());
+        _backoff = new Backoff(Backoff.DefaultInitial, Backoff.DefaultCap, random ?? new Random());
+        _caller = new RetryingCaller(options, _time, _backoff, _metrics, _logger);
+        Sessions = new SessionPool(transport, options, _time, _caller, _ids, _backoff, _metrics, _logger);
+    }
+
+    internal Guid ClientId => _ids.ClientId;
+
+    internal SessionPool Sessions { get; }
+
+    public Task<LockHandle?> TryAcquireAsync(string name, TimeSpan timeout = default, LockMode mode = LockMode.Exclusive, CancellationToken cancellationToken = default)
+    {
+        CheckTimeout(timeout);
+        return AcquireCoreAsync(name, timeout, mode, cancellationToken);
+    }
+
+    public async Task<LockHandle> AcquireAsync(string name, TimeSpan? timeout = null, LockMode mode = LockMode.Exclusive, CancellationToken cancellationToken = default)
+    {
+        var wait = timeout ?? Timeout.InfiniteTimeSpan;
+        CheckTimeout(wait);
+        return await AcquireCoreAsync(name, wait, mode, cancellationToken).ConfigureAwait(false)
+            ?? throw new TimeoutException(
+                $"The lock '{name}' was not acquired within {wait}: other holders kept it. Wait longer, or use TryAcquireAsync to handle a busy lock without an exception.");
+    }
+
+    public async Task<bool> IsCurrentAsync(string name, FencingToken token, CancellationToken cancellationToken = default)
+    {
+        CheckName(name);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var group = await _caller.GetGroupAsync(_transport, name, _time.GetTimestamp(), cancellationToken).ConfigureAwait(false);
+        var reply = await _caller.CallAsync(
+            "is-current", group, ct => _transport.IsCurrentAsync(group, name, token, ct), _time.GetTimestamp(), cancellationToken).ConfigureAwait(false);
+        if (reply.Status != ReplyStatus.Ok)
+        {
+            throw ToException("check a token", name, reply.Status, reply.Message);
+        }
+
+        if (!reply.IsCurrent && _held.TryGetValue((name, token), out var handle))
+        {
+            handle.OnLost(LostReason.Revoked);
+        }
+
+        return reply.IsCurrent;
+    }
+
+    public async Task<LockInfo?> DescribeAsync(string name, CancellationToken cancellationToken = default)
+    {
+        CheckName(name);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var group = await _caller.GetGroupAsync(_transport, name, _time.GetTimestamp(), cancellationToken).ConfigureAwait(false);
+        var reply = await _caller.CallAsync(
+            "describe", group, ct => _transport.DescribeAsync(group, name, ct), _time.GetTimestamp(), cancellationToken).ConfigureAwait(false);
+        if (reply.Status != ReplyStatus.Ok)
+        {
+            throw ToException("describe a lock", name, reply.Status, reply.Message);
+        }
+
+        if (reply.Holders.Count == 0 && reply.Waiters.Count == 0)
+        {
+            return null;
+        }
+
+        return new LockInfo(
+            reply.Name,
+            [.. reply.Holders.Select(h => new LockHolder(h.SessionId, h.Mode, h.Token, TimeSpan.FromMilliseconds(h.SessionRemainingTtlMs)))],
+            [.. reply.Waiters.Select((w, i) => new LockWaiter(w.SessionId, w.Mode, i))]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await Sessions.DisposeAsync().ConfigureAwait(false);
+        _metrics.Dispose();
+    }
+
+    internal async Task ReleaseAsync(LockHandle handle, CancellationToken cancellationToken)
+    {
+        if (handle.IsReleased)
+        {
+            return;
+        }
+
+        if (handle.IsLost)
+        {
+            throw NotHeld(handle);
+        }
+
+        var session = handle.Session;
+        var request = new ReleaseRequest(handle.ReleaseRequest(_ids.Next), session.Id, handle.Name, handle.Token);
+        var reply = await _caller.CallAsync(
+            "release", session.Group, ct => _transport.ReleaseAsync(session.Group, request, ct), _time.GetTimestamp(), cancellationToken).ConfigureAwait(false);
+        switch (reply.Status)
+        {
+            case ReplyStatus.Ok:
+                if (handle.MarkReleased())
+                {
+                    session.Remove(handle);
+                    _held.TryRemove(new((handle.Name, handle.Token), handle));
+                    Log.Released(_logger, handle.Name, handle.Token);
+                }
+
+                return;
+            case ReplyStatus.NotHolder:
+                handle.OnLost(LostReason.Revoked);
+                throw NotHeld(handle);
+            case ReplyStatus.StaleToken:
+                handle.OnLost(LostReason.Revoked);
+                throw new StaleFencingTokenException(
+                    $"The lock '{handle.Name}' has a grant newer than token {handle.Token}, so this handle no longer held it. Work done after its LostToken fired may overlap the new holder; fence your resources with the token.");
+            case ReplyStatus.SessionExpired or ReplyStatus.UnknownSession:
+                session.MarkLost(LostReason.SessionExpired);
+                throw NotHeld(handle);
+            default:
+                throw ToException("release a lock", handle.Name, reply.Status, reply.Message);
+        }
+    }
+
+    /// <summary>Keeps trying to release a handle whose release could not reach the service, until it is released or lost.</summary>
+    internal void ReleaseInBackground(LockHandle handle, Exception failure)
+    {
+        Log.ReleaseDeferred(_logger, failure, handle.Name, handle.Token);
+        Sessions.RunInBackground(
+            async stop =>
+            {
+                for (var attempt = 0; !handle.IsReleased && !handle.IsLost; attempt++)
+                {
+                    try
+                    {
+                        await ReleaseAsync(handle, stop).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is LockServiceUnavailableException or LockServiceOverloadedException)
+                    {
+                        await Task.Delay(_backoff.Delay(attempt), _time, stop).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is LockNotHeldException or StaleFencingTokenException)
+                    {
+                        return;
+                    }
+                }
+            },
+            "release",
+            handle.Session.Group);
+    }
+
+    internal void OnHandleLost(LockHandle handle, LostReason reason)
+    {
+        _held.TryRemove(new((handle.Name, handle.Token), handle));
+        _metrics.LeaseLost(reason);
+        Log.LockLost(_logger, handle.Name, handle.Token, reason);
+    }
+
+    internal static LockServiceException ToException(string operation, string? name, ReplyStatus status, string? message)
+    {
+        var detail = message is null ? "" : $" ({message})";
+        return status switch
+        {
+            ReplyStatus.InvalidName => new InvalidLockNameException(
+                $"The lock service refused the lock name '{name}'{detail}. Use a shorter name of printable characters, e.g. \"orders/42\"."),
+            ReplyStatus.InvalidTtl => new InvalidSessionTtlException(
+                $"The lock service refused the session TTL{detail}. Change LockClientOptions.SessionTtl."),
+            ReplyStatus.LimitExceeded => new LockLimitExceededException(
+                $"The lock service refused to {operation} on '{name}': a limit was reached{detail}. Release locks you no longer need or wait before retrying."),
+            ReplyStatus.NotHolder => new LockNotHeldException(
+                $"The lock '{name}' is not held by this client{detail}."),
+            ReplyStatus.StaleToken => new StaleFencingTokenException(
+                $"The fencing token for '{name}' is stale{detail}: a newer holder exists. Stop the operation."),
+            ReplyStatus.Unavailable or ReplyStatus.NotLeader => new LockServiceUnavailableException(
+                $"No leader could {operation} on '{name}'{detail}. Retry later."),
+            ReplyStatus.Overloaded => new LockServiceOverloadedException(
+                $"The lock service is overloaded and could not {operation} on '{name}'{detail}. Retry later with backoff."),
+            _ => new LockServiceException(
+                $"The lock service answered {status} when asked to {operation} on '{name}'{detail}. This is unexpected: report it with the client's log."),
+        };
+    }
+
+    private static void CheckTimeout(TimeSpan timeout)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A timeout must be zero or positive, or Timeout.InfiniteTimeSpan to wait until cancelled.");
+        }
+    }
+
+    private static void CheckName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0)
+        {
+            throw new InvalidLockNameException("A lock name cannot be empty; name the resource the lock protects, e.g. \"orders/42\".");
+        }
+    }
+
+    private static LockNotHeldException NotHeld(LockHandle handle) => handle.LostReason switch
+    {
+        LostReason.Revoked => new LockNotHeldException(
+            $"The lock '{handle.Name}' (token {handle.Token}) was no longer held by this handle: the service released it (for example an operator did). Work done after its LostToken fired may overlap another holder; fence your resources with the token."),
+        LostReason.ClientDisposed => new LockSessionLostException(
+            $"The lock '{handle.Name}' (token {handle.Token}) was released when its ILockClient was disposed."),
+        _ => new LockSessionLostException(
+            $"The lock '{handle.Name}' (token {handle.Token}) was lost with its session ({handle.LostReason}): keepalives did not reach the service in time. Work done after its LostToken fired may overlap another holder; acquire the lock again and fence your resources with the token."),
+    };
+
+    private async Task<LockHandle?> AcquireCoreAsync(string name, TimeSpan timeout, LockMode mode, CancellationToken cancellationToken)
+    {
+        CheckName(name);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var start = _time.GetTimestamp();
+        var callerDeadline = _time.After(start, timeout);
+        var result = "failed";
+        try
+        {
+            var group = await _caller.GetGroupAsync(_transport, name, callerDeadline, cancellationToken).ConfigureAwait(false);
+            for (var round = 1; ; round++)
+            {
+                GroupSession session;
+                try
+                {
+                    session = await Sessions.GetAsync(group, cancellationToken).ConfigureAwait(false);
+                }
+                catch (LockServiceUnavailableException) when (!_time.HasPassed(callerDeadline))
+                {
+                    continue;
+                }
+
+                var (outcome, handle) = await AcquireInSessionAsync(group, session, name, mode, timeout, callerDeadline, cancellationToken).ConfigureAwait(false);
+                switch (outcome)
+                {
+                    case AcquireOutcome.Granted:
+                        result = "granted";
+                        Log.Acquired(_logger, name, mode, handle!.Token, (long)_time.GetElapsedTime(start).TotalMilliseconds);
+                        return handle;
+                    case AcquireOutcome.NotAcquired:
+                        result = timeout == TimeSpan.Zero ? "not_acquired" : "timed_out";
+                        return null;
+                    case AcquireOutcome.SessionLost when timeout != TimeSpan.Zero && _time.HasPassed(callerDeadline):
+                        result = "timed_out";
+                        return null;
+                    case AcquireOutcome.SessionLost when round >= MaxSessionRounds:
+                        throw new LockSessionLostException(
+                            $"The lock '{name}' could not be acquired: {round} sessions in a row were lost while acquiring it. Keepalives are not reaching the service in time; check the connection to the cluster or raise LockClientOptions.SessionTtl.");
+                    default:
+                        continue;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            result = "cancelled";
+            throw;
+        }
+        finally
+        {
+            _metrics.Acquired(mode, result, _time.GetElapsedTime(start));
+        }
+    }
+
+    private async Task<(AcquireOutcome Outcome, LockHandle? Handle)> AcquireInSessionAsync(
+        int group, GroupSession session, string name, LockMode mode, TimeSpan timeout, long callerDeadline, CancellationToken cancellationToken)
+    {
+        var waitMs = timeout == TimeSpan.Zero ? 0
+            : timeout == Timeout.InfiniteTimeSpan ? MaxWaitMs
+            : Math.Clamp((long)Math.Ceiling(timeout.TotalMilliseconds), 1, MaxWaitMs);
+        var request = new AcquireRequest(_ids.Next(), session.Id, name, mode, waitMs, (long)_options.WaitPollInterval.TotalMilliseconds);
+
+        // The caller's deadline bounds the wait for the lock, not the wait for a first answer: until the service
+        // has answered once, transient failures are retried for RequestTimeout (or up to the deadline if later).
+        using var deadline = waitMs > 0 && callerDeadline != Deadlines.Never
+            ? new CancellationTokenSource(Max(_time.Until(callerDeadline), TimeSpan.Zero), _time)
+            : null;
+        var answered = false;
+        while (true)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(
+                cancellationToken, session.LostToken, answered && deadline is not null ? deadline.Token : CancellationToken.None);
+            AcquireReply reply;
+            try
+            {
+                reply = await _caller.CallAsync(
+                    "acquire", group, ct => _transport.AcquireAsync(group, request, ct), callerDeadline, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (session.IsLost)
+                {
+                    return (AcquireOutcome.SessionLost, null);
+                }
+
+                WithdrawInBackground(group, session, request);
+                return (AcquireOutcome.NotAcquired, null);
+            }
+            catch (Exception e) when (e is OperationCanceledException or LockServiceException)
+            {
+                WithdrawInBackground(group, session, request);
+                throw;
+            }
+
+            answered = true;
+            switch (reply.Status)
+            {
+                case ReplyStatus.Granted:
+                    var handle = new LockHandle(this, session, name, mode, reply.Token);
+                    if (!session.TryAdd(handle))
+                    {
+                        // The client's lease ran out while the grant was on its way: the grant is worthless to
+                        // the caller, and closing the lost session gives the lock back.
+                        session.MarkLost(LostReason.LeaseDeadlinePassed);
+                        return (AcquireOutcome.SessionLost, null);
+                    }
+
+                    _held[(name, reply.Token)] = handle;
+                    return (AcquireOutcome.Granted, handle);
+                case ReplyStatus.Busy or ReplyStatus.TimedOut:
+                    return (AcquireOutcome.NotAcquired, null);
+                case ReplyStatus.Queued:
+                    if (_time.HasPassed(callerDeadline))
+                    {
+                        WithdrawInBackground(group, session, request);
+                        return (AcquireOutcome.NotAcquired, null);
+                    }
+
+                    continue;
+                case ReplyStatus.SessionExpired or ReplyStatus.UnknownSession:
+                    session.MarkLost(LostReason.SessionExpired);
+                    return (AcquireOutcome.SessionLost, null);
+                default:
+                    throw ToException("acquire a lock", name, reply.Status, reply.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Withdraws an abandoned acquire (timed out or cancelled on the client) from the service's queue, and releases
+    /// it if it was granted in the meantime: CancelWait, then the acquire re-issued with its own request id, which the
+    /// service answers from memory (Granted with its token, or the withdrawn wait's answer).
+    /// </summary>
+    private void WithdrawInBackground(int group, GroupSession session, AcquireRequest acquire)
+    {
+        if (session.IsLost)
+        {
+            return;
+        }
+
+        Sessions.RunInBackground(
+            async stop =>
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, session.LostToken);
+                try
+                {
+                    for (var round = 0; round < 3; round++)
+                    {
+                        var cancel = new CancelWaitRequest(_ids.Next(), session.Id, acquire.Name, acquire.Request);
+                        await _caller.CallAsync(
+                            "cancel-wait", group, ct => _transport.CancelWaitAsync(group, cancel, ct), _time.GetTimestamp(), linked.Token).ConfigureAwait(false);
+                        var probe = await _caller.CallAsync(
+                            "acquire", group, ct => _transport.AcquireAsync(group, acquire, ct), _time.GetTimestamp(), linked.Token).ConfigureAwait(false);
+                        if (probe.Status == ReplyStatus.Granted)
+                        {
+                            var release = new ReleaseRequest(_ids.Next(), session.Id, acquire.Name, probe.Token);
+                            await _caller.CallAsync(
+                                "release", group, ct => _transport.ReleaseAsync(group, release, ct), _time.GetTimestamp(), linked.Token).ConfigureAwait(false);
+                            break;
+                        }
+
+                        if (probe.Status != ReplyStatus.Queued)
+                        {
+                            break;
+                        }
+                    }
+
+                    Log.WaitWithdrawn(_logger, acquire.Name, acquire.Request.Sequence);
+                }
+                catch (OperationCanceledException) when (linked.IsCancellationRequested)
+                {
+                    // A lost session releases its waits on the service; a disposed client closes its sessions.
+                }
+            },
+            "cancel-wait",
+            group);
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private enum AcquireOutcome
+    {
+        Granted,
+        NotAcquired,
+        SessionLost,
+    }
+}

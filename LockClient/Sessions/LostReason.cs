@@ -1,0 +1,28 @@
+namespace LockService.Client;
+
+/// <summary>Why a lock handle's <see cref="LockHandle.LostToken"/> fired.</summary>
+internal enum LostReason
+{
+    /// <summary>The client's own lease deadline passed without an acknowledged keepalive.</summary>
+    LeaseDeadlinePassed,
+
+    /// <summary>The service reported the session expired or unknown.</summary>
+    SessionExpired,
+
+    /// <summary>The service reported that this handle no longer holds the lock (for example an operator released it).</summary>
+    Revoked,
+
+    /// <summary>The client was disposed; its sessions were closed.</summary>
+    ClientDisposed,
+}
+
+internal static class LostReasonExtensions
+{
+    public static string ToTag(this LostReason reason) => reason switch
+    {
+        LostReason.LeaseDeadlinePassed => "lease_deadline",
+        LostReason.SessionExpired => "session_expired",
+        LostReason.Revoked => "revoked",
+        _ => "client_disposed",
+    };
+}

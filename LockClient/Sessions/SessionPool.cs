@@ -1,0 +1,272 @@
+using LockService.Client.Diagnostics;
+using LockService.Client.Transport;
+using LockService.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace LockService.Client.Sessions;
+
+/// <summary>
+/// The client's sessions, one per lock group it uses: opened lazily by the first acquire in a group, renewed in the
+/// background every <see cref="LockClientOptions.EffectiveKeepAliveInterval"/>, replaced once lost, closed on dispose.
+/// </summary>
+internal sealed class SessionPool : IAsyncDisposable
+{
+    private readonly ILockServiceTransport _transport;
+    private readonly LockClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly RetryingCaller _caller;
+    private readonly RequestIds _ids;
+    private readonly Backoff _backoff;
+    private readonly LockClientMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private readonly Dictionary<int, Task<GroupSession>> _current = [];
+    private readonly HashSet<Task> _background = [];
+    private readonly CancellationTokenSource _disposing = new();
+    private bool _disposed;
+
+    public SessionPool(
+        ILockServiceTransport transport, LockClientOptions options, TimeProvider time, RetryingCaller caller, RequestIds ids,
+        Backoff backoff, LockClientMetrics metrics, ILogger logger)
+    {
+        _transport = transport;
+        _options = options;
+        _time = time;
+        _caller = caller;
+        _ids = ids;
+        _backoff = backoff;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>The group's live session, opening one if there is none (concurrent callers share one opening).</summary>
+    /// <exception cref="LockServiceUnavailableException">No leader answered within the request timeout.</exception>
+    public async Task<GroupSession> GetAsync(int group, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task<GroupSession> opening;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (!_current.TryGetValue(group, out opening!) || opening.IsFaulted || opening.IsCanceled ||
+                    (opening.IsCompletedSuccessfully && opening.Result.IsLost))
+                {
+                    opening = OpenAsync(group);
+                    _current[group] = opening;
+                }
+            }
+
+            try
+            {
+                var session = await opening.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (!session.IsLost)
+                {
+                    return session;
+                }
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                lock (_gate)
+                {
+                    if (_current.TryGetValue(group, out var current) && current == opening)
+                    {
+                        _current.Remove(group);
+                    }
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Sessions that are currently live (for tests and diagnostics).</summary>
+    public IReadOnlyList<GroupSession> LiveSessions()
+    {
+        lock (_gate)
+        {
+            return [.. _current.Values.Where(t => t.IsCompletedSuccessfully && !t.Result.IsLost).Select(t => t.Result)];
+        }
+    }
+
+    /// <summary>Runs cleanup work that must outlive its caller, so that dispose can wait for it.</summary>
+    public void RunInBackground(Func<CancellationToken, Task> work, string operation, int group)
+    {
+        Task task;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            task = Task.Run(() => work(_disposing.Token));
+            _background.Add(task);
+        }
+
+        task.ContinueWith(
+            t =>
+            {
+                if (t.Exception is { } e && !_disposing.IsCancellationRequested)
+                {
+                    Log.CleanupFailed(_logger, e.GetBaseException(), operation, group);
+                }
+
+                lock (_gate)
+                {
+                    _background.Remove(t);
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<Task<GroupSession>> sessions;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            sessions = [.. _current.Values];
+            _current.Clear();
+        }
+
+        var closing = new List<Task>();
+        foreach (var opening in sessions)
+        {
+            if (opening.IsCompletedSuccessfully && opening.Result.MarkLost(LostReason.ClientDisposed))
+            {
+                closing.Add(CloseAsync(opening.Result, CancellationToken.None));
+            }
+        }
+
+        await Task.WhenAll(closing).ConfigureAwait(false);
+        _disposing.Cancel();
+        Task[] background;
+        lock (_gate)
+        {
+            background = [.. _background];
+        }
+
+        try
+        {
+            await Task.WhenAll(background).WaitAsync(_options.CallTimeout, _time).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Cleanup that did not finish in time ends with the sessions on the service.
+        }
+
+        foreach (var opening in sessions)
+        {
+            if (opening.IsCompletedSuccessfully)
+            {
+                opening.Result.Dispose();
+            }
+        }
+
+        _disposing.Dispose();
+    }
+
+    private async Task<GroupSession> OpenAsync(int group)
+    {
+        await Task.Yield();
+        var request = new OpenSessionRequest(_ids.Next(), (long)_options.SessionTtl.TotalMilliseconds);
+
+        // The first send time, not the last: a retried open returns the answer remembered from its first
+        // application, whose renewal point may precede any later attempt.
+        var sentAt = _time.GetTimestamp();
+        var reply = await _caller.CallAsync(
+            "open-session", group, ct => _transport.OpenSessionAsync(group, request, ct), _time.GetTimestamp(),
+            _disposing.Token).ConfigureAwait(false);
+        switch (reply.Status)
+        {
+            case ReplyStatus.Ok:
+                var session = new GroupSession(group, reply.SessionId, TimeSpan.FromMilliseconds(reply.TtlMs), sentAt, _options, _time, OnSessionLost);
+                Log.SessionOpened(_logger, session.Id, group, reply.TtlMs);
+                RunInBackground(ct => KeepAliveLoopAsync(session, ct), "keepalive", group);
+                return session;
+            case ReplyStatus.InvalidTtl:
+                throw new InvalidSessionTtlException(
+                    $"The lock service refused the session TTL {_options.SessionTtl}: {reply.Message ?? "out of its accepted range"}. Change LockClientOptions.SessionTtl.");
+            default:
+                throw LockServiceClient.ToException("open a session", null, reply.Status, reply.Message);
+        }
+    }
+
+    /// <summary>Renews the session every keepalive interval; retries quickly while no leader answers.</summary>
+    private async Task KeepAliveLoopAsync(GroupSession session, CancellationToken disposing)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(disposing, session.LostToken);
+        var stop = linked.Token;
+        var request = new KeepAliveRequest(session.Id);
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(_options.EffectiveKeepAliveInterval, _time, stop).ConfigureAwait(false);
+                for (var attempt = 0; !stop.IsCancellationRequested; attempt++)
+                {
+                    var sentAt = _time.GetTimestamp();
+                    var reply = await _transport.KeepAliveAsync(session.Group, request, stop).ConfigureAwait(false);
+                    if (reply.Status == ReplyStatus.Ok)
+                    {
+                        session.Renewed(sentAt, TimeSpan.FromMilliseconds(reply.TtlMs));
+                        break;
+                    }
+
+                    if (reply.Status is ReplyStatus.SessionExpired or ReplyStatus.UnknownSession)
+                    {
+                        session.MarkLost(LostReason.SessionExpired);
+                        return;
+                    }
+
+                    var delay = _backoff.Delay(attempt);
+                    _metrics.Retried("keepalive", reply.Status.ToString());
+                    Log.KeepAliveRetry(_logger, session.Id, reply.Status, (long)delay.TotalMilliseconds);
+                    await Task.Delay(delay, _time, stop).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void OnSessionLost(GroupSession session, LostReason reason, IReadOnlyList<LockHandle> handles)
+    {
+        Log.SessionLost(_logger, session.Id, session.Group, reason, handles.Count);
+        lock (_gate)
+        {
+            if (_current.TryGetValue(session.Group, out var current) && current.IsCompletedSuccessfully && current.Result == session)
+            {
+                _current.Remove(session.Group);
+            }
+        }
+
+        // The service may still hold the session (the client gave up on it early, by design): close it so that its
+        // locks go to their waiters now rather than at the end of the TTL.
+        if (reason == LostReason.LeaseDeadlinePassed)
+        {
+            RunInBackground(ct => CloseAsync(session, ct), "close-session", session.Group);
+        }
+    }
+
+    private async Task CloseAsync(GroupSession session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var request = new CloseSessionRequest(_ids.Next(), session.Id);
+            using var timeout = new CancellationTokenSource(_options.CallTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            await _transport.CloseSessionAsync(session.Group, request, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,178 @@
+using LockService.Client.Diagnostics;
+using LockService.Protocol;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+using Orleans.Storage;
+
+namespace LockService.Client.Transport;
+
+/// <summary>
+/// Delivers protocol calls to each group's leader over Orleans: caches the topology and the last known leader per
+/// group, follows NotLeader hints, and moves to the next replica when a call is rejected (for example
+/// <see cref="OrleansMessageRejectionException"/> while a dead silo is being evicted), throws, or stays unanswered
+/// for <see cref="LockClientOptions.CallTimeout"/>. One sweep visits at most two rounds of the group's replicas;
+/// after that it answers <see cref="ReplyStatus.Unavailable"/> and the retry layer above backs off.
+/// </summary>
+internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClientOptions options, TimeProvider time, ILogger logger)
+    : ILockServiceTransport
+{
+    private readonly object _gate = new();
+    private LockTopology? _topology;
+    private int[] _leaders = [];
+
+    public async ValueTask<int> GetGroupAsync(string name, CancellationToken cancellationToken)
+    {
+        var topology = await GetTopologyAsync(cancellationToken).ConfigureAwait(false);
+        return LockGroups.GroupOf(name, topology.GroupCount);
+    }
+
+    public Task<SessionReply> OpenSessionAsync(int group, OpenSessionRequest request, CancellationToken cancellationToken) =>
+        SendAsync(group, r => r.OpenSession(request), options.CallTimeout, m => new SessionReply(ReplyStatus.Unavailable, Guid.Empty, 0, Message: m), cancellationToken);
+
+    public Task<SessionReply> KeepAliveAsync(int group, KeepAliveRequest request, CancellationToken cancellationToken) =>
+        SendAsync(group, r => r.KeepAlive(request), options.CallTimeout, m => new SessionReply(ReplyStatus.Unavailable, request.SessionId, 0, Message: m), cancellationToken);
+
+    public Task<SessionReply> CloseSessionAsync(int group, CloseSessionRequest request, CancellationToken cancellationToken) =>
+        SendAsync(group, r => r.CloseSession(request), options.CallTimeout, m => new SessionReply(ReplyStatus.Unavailable, request.SessionId, 0, Message: m), cancellationToken);
+
+    public Task<AcquireReply> AcquireAsync(int group, AcquireRequest request, CancellationToken cancellationToken) =>
+        SendAsync(
+            group, r => r.Acquire(request), options.CallTimeout + TimeSpan.FromMilliseconds(request.WaitMs > 0 ? request.PollMs : 0),
+            m => new AcquireReply(ReplyStatus.Unavailable, default, 0, Message: m), cancellationToken);
+
+    public Task<ReleaseReply> ReleaseAsync(int group, ReleaseRequest request, CancellationToken cancellationToken) =>
+        SendAsync(group, r => r.Release(request), options.CallTimeout, m => new ReleaseReply(ReplyStatus.Unavailable, Message: m), cancellationToken);
+
+    public Task<ReleaseReply> CancelWaitAsync(int group, CancelWaitRequest request, CancellationToken cancellationToken) =>
+        SendAsync(group, r => r.CancelWait(request), options.CallTimeout, m => new ReleaseReply(ReplyStatus.Unavailable, Message: m), cancellationToken);
+
+    public Task<DescribeReply> DescribeAsync(int group, string name, CancellationToken cancellationToken) =>
+        SendAsync(group, r => r.Describe(name), options.CallTimeout, m => new DescribeReply(ReplyStatus.Unavailable, name, [], [], Message: m), cancellationToken);
+
+    public Task<IsCurrentReply> IsCurrentAsync(int group, string name, FencingToken token, CancellationToken cancellationToken) =>
+        SendAsync(group, r => r.IsCurrent(name, token), options.CallTimeout, m => new IsCurrentReply(ReplyStatus.Unavailable, false, Message: m), cancellationToken);
+
+    /// <summary>The replica this transport will try first for a group (its last known leader).</summary>
+    internal int LeaderGuess(int group)
+    {
+        lock (_gate)
+        {
+            return group < _leaders.Length ? _leaders[group] : 0;
+        }
+    }
+
+    /// <summary>Failures of one call to one replica that mean "try another replica" rather than a bug in the request.</summary>
+    internal static bool IsReplicaFailure(Exception e) =>
+        e is TimeoutException or OrleansMessageRejectionException or GatewayTooBusyException or ClientNotAvailableException
+            or ConnectionFailedException or InconsistentStateException
+        || (e is OrleansException && e is not OrleansConfigurationException);
+
+    private async Task<LockTopology> GetTopologyAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_topology is { } known)
+            {
+                return known;
+            }
+        }
+
+        LockTopology topology;
+        try
+        {
+            topology = await resolver.Directory().GetTopology().WaitAsync(options.CallTimeout, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TransientTransportException($"The lock directory could not be read: {e.GetType().Name}: {e.Message}", e);
+        }
+
+        if (topology.GroupCount < 1 || topology.ReplicasPerGroup < 1)
+        {
+            throw new TransientTransportException($"The lock directory answered an invalid topology {topology}.");
+        }
+
+        lock (_gate)
+        {
+            if (_topology is null)
+            {
+                _topology = topology;
+                _leaders = new int[topology.GroupCount];
+            }
+
+            return _topology;
+        }
+    }
+
+    private async Task<T> SendAsync<T>(
+        int group, Func<ILockReplicaGrain, Task<T>> call, TimeSpan callTimeout, Func<string, T> unavailable, CancellationToken cancellationToken)
+        where T : class
+    {
+        LockTopology topology;
+        try
+        {
+            topology = await GetTopologyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransientTransportException e)
+        {
+            return unavailable(e.Message);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(group, topology.GroupCount);
+        var replicas = topology.ReplicasPerGroup;
+        var replica = LeaderGuess(group);
+        var lastFailure = "no replica answered as leader";
+        for (var attempt = 0; attempt < 2 * replicas; attempt++)
+        {
+            T reply;
+            try
+            {
+                reply = await call(resolver.Replica(group, replica)).WaitAsync(callTimeout, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                var key = LockGroups.ReplicaKey(group, replica);
+                lastFailure = $"replica {key} failed: {e.GetType().Name}: {e.Message}";
+                if (IsReplicaFailure(e))
+                {
+                    Log.ReplicaFailed(logger, key, e.GetType().Name);
+                }
+                else
+                {
+                    Log.ReplicaFailedUnexpectedly(logger, e, key);
+                }
+
+                replica = (replica + 1) % replicas;
+                continue;
+            }
+
+            var (status, hint) = StatusAndHint(reply);
+            if (status == ReplyStatus.NotLeader)
+            {
+                lastFailure = $"replica {LockGroups.ReplicaKey(group, replica)} is not the leader";
+                replica = hint >= 0 && hint < replicas && hint != replica ? hint : (replica + 1) % replicas;
+                continue;
+            }
+
+            lock (_gate)
+            {
+                _leaders[group] = replica;
+            }
+
+            return reply;
+        }
+
+        return unavailable(lastFailure);
+    }
+
+    private static (ReplyStatus Status, int LeaderHint) StatusAndHint(object reply) => reply switch
+    {
+        SessionReply r => (r.Status, r.LeaderHint),
+        AcquireReply r => (r.Status, r.LeaderHint),
+        ReleaseReply r => (r.Status, r.LeaderHint),
+        DescribeReply r => (r.Status, r.LeaderHint),
+        IsCurrentReply r => (r.Status, r.LeaderHint),
+        _ => throw new ArgumentException($"Unknown reply type {reply.GetType()}.", nameof(reply)),
+    };
+}

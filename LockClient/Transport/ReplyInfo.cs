@@ -1,0 +1,21 @@
+using LockService.Protocol;
+
+namespace LockService.Client.Transport;
+
+/// <summary>The fields every reply record shares, read uniformly (the wire records have no common base).</summary>
+internal static class ReplyInfo
+{
+    public static (ReplyStatus Status, string? Message) Of(object reply) => reply switch
+    {
+        SessionReply r => (r.Status, r.Message),
+        AcquireReply r => (r.Status, r.Message),
+        ReleaseReply r => (r.Status, r.Message),
+        DescribeReply r => (r.Status, r.Message),
+        IsCurrentReply r => (r.Status, r.Message),
+        _ => throw new ArgumentException($"Unknown reply type {reply.GetType()}.", nameof(reply)),
+    };
+
+    /// <summary>Answers worth retrying with backoff: no leader yet, or a leader asking to slow down.</summary>
+    public static bool IsTransient(ReplyStatus status) =>
+        status is ReplyStatus.Unavailable or ReplyStatus.Overloaded or ReplyStatus.NotLeader;
+}

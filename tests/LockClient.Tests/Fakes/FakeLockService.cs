@@ -1,0 +1,438 @@
+using LockService.Client.Transport;
+using LockService.Protocol;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LockService.Client.Tests.Fakes;
+
+/// <summary>
+/// An in-memory lock service that follows the protocol's semantics, driven by a <see cref="FakeTimeProvider"/>:
+/// sessions with TTLs renewed by keepalives and expired by a periodic tick, exclusive and shared holders, FIFO
+/// waiters that long-poll (Queued after PollMs), strictly increasing fencing tokens, and exactly-once answers per
+/// request id. Faults can be injected per operation. Shared by any number of clients, like a real cluster.
+/// </summary>
+internal sealed class FakeLockService : ILockServiceTransport, IDisposable
+{
+    private readonly object _gate = new();
+    private readonly FakeTimeProvider _time;
+    private readonly Dictionary<Guid, Session> _sessions = [];
+    private readonly HashSet<Guid> _expired = [];
+    private readonly Dictionary<string, Lock> _locks = [];
+    private readonly Dictionary<RequestId, object> _answers = [];
+    private readonly Dictionary<RequestId, (string Name, FencingToken Token)> _grantsByRequest = [];
+    private readonly List<(string Operation, object Request)> _calls = [];
+    private readonly ITimer _ticker;
+    private long _index;
+
+    public FakeLockService(FakeTimeProvider time, int groupCount = 1)
+    {
+        _time = time;
+        GroupCount = groupCount;
+        _ticker = time.CreateTimer(_ => Tick(), null, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50));
+    }
+
+    public int GroupCount { get; }
+
+    public long Term { get; set; } = 1;
+
+    /// <summary>Answers the next calls of an operation ("acquire", "keepalive", ...) with this status, without applying them.</summary>
+    public Func<string, object, ReplyStatus?> Fault { get; set; } = (_, _) => null;
+
+    /// <summary>Applies the call, then answers this status instead of the real answer (a lost reply).</summary>
+    public Func<string, object, ReplyStatus?> FaultAfterApply { get; set; } = (_, _) => null;
+
+    public int TopologyFailures { get; set; }
+
+    public IReadOnlyList<(string Operation, object Request)> Calls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    public int CallCount(string operation) => Calls.Count(c => c.Operation == operation);
+
+    public int SessionCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    public int WaiterCount(string name)
+    {
+        lock (_gate)
+        {
+            return _locks.TryGetValue(name, out var l) ? l.Waiters.Count : 0;
+        }
+    }
+
+    public IReadOnlyList<FencingToken> HolderTokens(string name)
+    {
+        lock (_gate)
+        {
+            return _locks.TryGetValue(name, out var l) ? [.. l.Holders.Select(h => h.Token)] : [];
+        }
+    }
+
+    /// <summary>An operator's forced release of every holder of a lock.</summary>
+    public void ForceRelease(string name)
+    {
+        var completions = new List<Action>();
+        lock (_gate)
+        {
+            if (_locks.TryGetValue(name, out var l))
+            {
+                l.Holders.Clear();
+                Promote(name, l, completions);
+            }
+        }
+
+        completions.ForEach(c => c());
+    }
+
+    /// <summary>Expires a session now, as the leader would when its TTL passed.</summary>
+    public void ExpireSession(Guid sessionId)
+    {
+        var completions = new List<Action>();
+        lock (_gate)
+        {
+            Expire(sessionId, completions);
+        }
+
+        completions.ForEach(c => c());
+    }
+
+    public ValueTask<int> GetGroupAsync(string name, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (TopologyFailures > 0)
+            {
+                TopologyFailures--;
+                throw new TransientTransportException("directory unreachable (fake)");
+            }
+        }
+
+        return ValueTask.FromResult(LockGroups.GroupOf(name, GroupCount));
+    }
+
+    public Task<SessionReply> OpenSessionAsync(int group, OpenSessionRequest request, CancellationToken cancellationToken) =>
+        Handle("open", request, s => new SessionReply(s, Guid.Empty, 0), completions =>
+        {
+            if (request.TtlMs is < 1000 or > 3_600_000)
+            {
+                return Remember(request.Request, new SessionReply(ReplyStatus.InvalidTtl, Guid.Empty, 0, Message: "TTL out of range"));
+            }
+
+            var session = new Session(Guid.NewGuid(), request.TtlMs, _time.GetTimestamp());
+            _sessions[session.Id] = session;
+            return Remember(request.Request, new SessionReply(ReplyStatus.Ok, session.Id, request.TtlMs));
+        }, request.Request);
+
+    public Task<SessionReply> KeepAliveAsync(int group, KeepAliveRequest request, CancellationToken cancellationToken) =>
+        Handle("keepalive", request, s => new SessionReply(s, request.SessionId, 0), completions =>
+        {
+            if (!_sessions.TryGetValue(request.SessionId, out var session))
+            {
+                return new SessionReply(_expired.Contains(request.SessionId) ? ReplyStatus.SessionExpired : ReplyStatus.UnknownSession, request.SessionId, 0);
+            }
+
+            session.RenewedAt = _time.GetTimestamp();
+            return new SessionReply(ReplyStatus.Ok, session.Id, session.TtlMs);
+        });
+
+    public Task<SessionReply> CloseSessionAsync(int group, CloseSessionRequest request, CancellationToken cancellationToken) =>
+        Handle("close", request, s => new SessionReply(s, request.SessionId, 0), completions =>
+        {
+            if (_sessions.ContainsKey(request.SessionId))
+            {
+                Expire(request.SessionId, completions);
+            }
+
+            return Remember(request.Request, new SessionReply(ReplyStatus.Ok, request.SessionId, 0));
+        }, request.Request);
+
+    public Task<AcquireReply> AcquireAsync(int group, AcquireRequest request, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _calls.Add(("acquire", request));
+            if (Fault("acquire", request) is { } fault)
+            {
+                return Task.FromResult(new AcquireReply(fault, default, 0));
+            }
+        }
+
+        var completions = new List<Action>();
+        Task<AcquireReply> result;
+        lock (_gate)
+        {
+            result = Acquire(request, completions);
+        }
+
+        completions.ForEach(c => c());
+        if (FaultAfterApply("acquire", request) is { } lost)
+        {
+            return Task.FromResult(new AcquireReply(lost, default, 0));
+        }
+
+        return result.WaitAsync(cancellationToken);
+    }
+
+    public Task<ReleaseReply> ReleaseAsync(int group, ReleaseRequest request, CancellationToken cancellationToken) =>
+        Handle("release", request, s => new ReleaseReply(s), completions =>
+        {
+            if (!_sessions.ContainsKey(request.SessionId))
+            {
+                return new ReleaseReply(_expired.Contains(request.SessionId) ? ReplyStatus.SessionExpired : ReplyStatus.UnknownSession);
+            }
+
+            if (_locks.TryGetValue(request.Name, out var l) &&
+                l.Holders.FindIndex(h => h.Session == request.SessionId && h.Token == request.Token) is var i and >= 0)
+            {
+                l.Holders.RemoveAt(i);
+                Promote(request.Name, l, completions);
+                return Remember(request.Request, new ReleaseReply(ReplyStatus.Ok));
+            }
+
+            var stale = l is not null && l.Highest > request.Token;
+            return Remember(request.Request, new ReleaseReply(stale ? ReplyStatus.StaleToken : ReplyStatus.NotHolder));
+        }, request.Request);
+
+    public Task<ReleaseReply> CancelWaitAsync(int group, CancelWaitRequest request, CancellationToken cancellationToken) =>
+        Handle("cancel-wait", request, s => new ReleaseReply(s), completions =>
+        {
+            if (!_locks.TryGetValue(request.Name, out var l))
+            {
+                return Remember(request.Request, new ReleaseReply(ReplyStatus.NotHolder));
+            }
+
+            var waiter = l.Waiters.FirstOrDefault(w => w.Request == request.AcquireRequest);
+            if (waiter is not null)
+            {
+                l.Waiters.Remove(waiter);
+                Answer(waiter, new AcquireReply(ReplyStatus.TimedOut, default, 0), completions);
+                Promote(request.Name, l, completions);
+                return Remember(request.Request, new ReleaseReply(ReplyStatus.Ok));
+            }
+
+            // Withdrawing an acquire that was granted meanwhile releases that grant.
+            if (_grantsByRequest.TryGetValue(request.AcquireRequest, out var grant) &&
+                l.Holders.FindIndex(h => h.Token == grant.Token) is var i and >= 0)
+            {
+                l.Holders.RemoveAt(i);
+                Promote(request.Name, l, completions);
+                return Remember(request.Request, new ReleaseReply(ReplyStatus.Ok));
+            }
+
+            return Remember(request.Request, new ReleaseReply(ReplyStatus.NotHolder));
+        }, request.Request);
+
+    public Task<DescribeReply> DescribeAsync(int group, string name, CancellationToken cancellationToken) =>
+        Handle("describe", name, s => new DescribeReply(s, name, [], []), completions =>
+        {
+            if (!_locks.TryGetValue(name, out var l))
+            {
+                return new DescribeReply(ReplyStatus.Ok, name, [], []);
+            }
+
+            var now = _time.GetTimestamp();
+            return new DescribeReply(
+                ReplyStatus.Ok, name,
+                [.. l.Holders.Select(h => new LockHolderInfo(h.Session, h.Mode, h.Token, _sessions[h.Session].RemainingMs(now, _time)))],
+                [.. l.Waiters.Select(w => new LockWaiterInfo(w.Session, w.Mode, w.Request))]);
+        });
+
+    public Task<IsCurrentReply> IsCurrentAsync(int group, string name, FencingToken token, CancellationToken cancellationToken) =>
+        Handle("is-current", (name, token), s => new IsCurrentReply(s, false), completions =>
+            new IsCurrentReply(ReplyStatus.Ok, _locks.TryGetValue(name, out var l) && l.Holders.Any(h => h.Token == token)));
+
+    public void Dispose() => _ticker.Dispose();
+
+    private Task<T> Handle<T>(string operation, object request, Func<ReplyStatus, T> faulted, Func<List<Action>, T> apply, RequestId? id = null)
+    {
+        var completions = new List<Action>();
+        T reply;
+        lock (_gate)
+        {
+            _calls.Add((operation, request));
+            if (Fault(operation, request) is { } fault)
+            {
+                return Task.FromResult(faulted(fault));
+            }
+
+            reply = id is { } requestId && _answers.TryGetValue(requestId, out var remembered) ? (T)remembered : apply(completions);
+        }
+
+        completions.ForEach(c => c());
+        return Task.FromResult(FaultAfterApply(operation, request) is { } lost ? faulted(lost) : reply);
+    }
+
+    private T Remember<T>(RequestId id, T reply)
+        where T : class
+    {
+        _answers[id] = reply;
+        return reply;
+    }
+
+    private Task<AcquireReply> Acquire(AcquireRequest request, List<Action> completions)
+    {
+        if (_answers.TryGetValue(request.Request, out var remembered))
+        {
+            return Task.FromResult((AcquireReply)remembered);
+        }
+
+        if (!_sessions.ContainsKey(request.SessionId))
+        {
+            return Task.FromResult(new AcquireReply(
+                _expired.Contains(request.SessionId) ? ReplyStatus.SessionExpired : ReplyStatus.UnknownSession, default, 0));
+        }
+
+        if (!_locks.TryGetValue(request.Name, out var l))
+        {
+            _locks[request.Name] = l = new Lock();
+        }
+
+        var waiter = l.Waiters.FirstOrDefault(w => w.Request == request.Request);
+        if (waiter is null)
+        {
+            if (l.Waiters.Count == 0 && l.CanGrant(request.Mode))
+            {
+                return Task.FromResult((AcquireReply)Remember(request.Request, Grant(request.Name, l, request.Request, request.SessionId, request.Mode)));
+            }
+
+            if (request.WaitMs == 0)
+            {
+                return Task.FromResult((AcquireReply)Remember(request.Request, new AcquireReply(ReplyStatus.Busy, default, 0)));
+            }
+
+            waiter = new Waiter(request.Request, request.SessionId, request.Mode, _time.GetTimestamp() + request.WaitMs * _time.TimestampFrequency / 1000);
+            l.Waiters.Add(waiter);
+        }
+
+        var poll = new TaskCompletionSource<AcquireReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var position = l.Waiters.IndexOf(waiter);
+        waiter.Poll?.TrySetResult(new AcquireReply(ReplyStatus.Queued, default, position));
+        waiter.Poll = poll;
+        var timer = _time.CreateTimer(_ => poll.TrySetResult(new AcquireReply(ReplyStatus.Queued, default, position)), null, TimeSpan.FromMilliseconds(request.PollMs), Timeout.InfiniteTimeSpan);
+        poll.Task.ContinueWith(_ => timer.Dispose(), TaskScheduler.Default);
+        return poll.Task;
+    }
+
+    private AcquireReply Grant(string name, Lock l, RequestId request, Guid session, LockMode mode)
+    {
+        var token = new FencingToken(Term, ++_index);
+        l.Holders.Add(new Holder(session, mode, token));
+        l.Highest = token;
+        _grantsByRequest[request] = (name, token);
+        return new AcquireReply(ReplyStatus.Granted, token, 0);
+    }
+
+    private void Promote(string name, Lock l, List<Action> completions)
+    {
+        while (l.Waiters.Count > 0 && l.CanGrant(l.Waiters[0].Mode))
+        {
+            var waiter = l.Waiters[0];
+            l.Waiters.RemoveAt(0);
+            Answer(waiter, Grant(name, l, waiter.Request, waiter.Session, waiter.Mode), completions);
+        }
+    }
+
+    private void Answer(Waiter waiter, AcquireReply reply, List<Action> completions)
+    {
+        _answers[waiter.Request] = reply;
+        if (waiter.Poll is { } poll)
+        {
+            completions.Add(() => poll.TrySetResult(reply));
+        }
+    }
+
+    private void Expire(Guid sessionId, List<Action> completions)
+    {
+        _sessions.Remove(sessionId);
+        _expired.Add(sessionId);
+        foreach (var (name, l) in _locks)
+        {
+            l.Holders.RemoveAll(h => h.Session == sessionId);
+            foreach (var w in l.Waiters.Where(w => w.Session == sessionId).ToList())
+            {
+                l.Waiters.Remove(w);
+                Answer(w, new AcquireReply(ReplyStatus.SessionExpired, default, 0), completions);
+            }
+
+            Promote(name, l, completions);
+        }
+    }
+
+    private void Tick()
+    {
+        var completions = new List<Action>();
+        lock (_gate)
+        {
+            var now = _time.GetTimestamp();
+            foreach (var s in _sessions.Values.Where(s => s.RemainingMs(now, _time) <= 0).ToList())
+            {
+                Expire(s.Id, completions);
+            }
+
+            foreach (var (name, l) in _locks)
+            {
+                foreach (var w in l.Waiters.Where(w => now >= w.Deadline).ToList())
+                {
+                    l.Waiters.Remove(w);
+                    Answer(w, new AcquireReply(ReplyStatus.TimedOut, default, 0), completions);
+                }
+
+                Promote(name, l, completions);
+            }
+        }
+
+        completions.ForEach(c => c());
+    }
+
+    private sealed class Session(Guid id, long ttlMs, long renewedAt)
+    {
+        public Guid Id { get; } = id;
+
+        public long TtlMs { get; } = ttlMs;
+
+        public long RenewedAt { get; set; } = renewedAt;
+
+        public long RemainingMs(long now, TimeProvider time) => TtlMs - (now - RenewedAt) * 1000 / time.TimestampFrequency;
+    }
+
+    private sealed record Holder(Guid Session, LockMode Mode, FencingToken Token);
+
+    private sealed class Waiter(RequestId request, Guid session, LockMode mode, long deadline)
+    {
+        public RequestId Request { get; } = request;
+
+        public Guid Session { get; } = session;
+
+        public LockMode Mode { get; } = mode;
+
+        public long Deadline { get; } = deadline;
+
+        public TaskCompletionSource<AcquireReply>? Poll { get; set; }
+    }
+
+    private sealed class Lock
+    {
+        public List<Holder> Holders { get; } = [];
+
+        public List<Waiter> Waiters { get; } = [];
+
+        public FencingToken Highest { get; set; }
+
+        public bool CanGrant(LockMode mode) =>
+            Holders.Count == 0 || (mode == LockMode.Shared && Holders.All(h => h.Mode == LockMode.Shared));
+    }
+}

@@ -1,0 +1,72 @@
+using LockService.Protocol;
+
+namespace LockService.Client.Tests.Transport;
+
+/// <summary>A replica grain whose every answer is scripted: a reply, an exception, or no answer at all.</summary>
+internal sealed class FakeReplica(string key) : ILockReplicaGrain
+{
+    public string Key { get; } = key;
+
+    public int Calls { get; private set; }
+
+    /// <summary>What the next call does; by default: answer as the leader.</summary>
+    public Func<Task<object>> Behaviour { get; set; } = () => Task.FromResult<object>(ReplyStatus.Ok);
+
+    public static Func<Task<object>> NotLeader(int hint) => () => Task.FromResult<object>((ReplyStatus.NotLeader, hint));
+
+    public static Func<Task<object>> Throws(Exception e) => () => Task.FromException<object>(e);
+
+    public static Func<Task<object>> Hangs() => () => new TaskCompletionSource<object>().Task;
+
+    public Task<SessionReply> OpenSession(OpenSessionRequest request) =>
+        Answer((s, hint) => new SessionReply(s, s == ReplyStatus.Ok ? Guid.NewGuid() : Guid.Empty, request.TtlMs, hint));
+
+    public Task<SessionReply> KeepAlive(KeepAliveRequest request) => Answer((s, hint) => new SessionReply(s, request.SessionId, 10_000, hint));
+
+    public Task<SessionReply> CloseSession(CloseSessionRequest request) => Answer((s, hint) => new SessionReply(s, request.SessionId, 0, hint));
+
+    public Task<AcquireReply> Acquire(AcquireRequest request) =>
+        Answer((s, hint) => new AcquireReply(s == ReplyStatus.Ok ? ReplyStatus.Granted : s, new FencingToken(1, 1), 0, hint));
+
+    public Task<ReleaseReply> Release(ReleaseRequest request) => Answer((s, hint) => new ReleaseReply(s, hint));
+
+    public Task<ReleaseReply> CancelWait(CancelWaitRequest request) => Answer((s, hint) => new ReleaseReply(s, hint));
+
+    public Task<DescribeReply> Describe(string name) => Answer((s, hint) => new DescribeReply(s, name, [], [], hint));
+
+    public Task<IsCurrentReply> IsCurrent(string name, FencingToken token) => Answer((s, hint) => new IsCurrentReply(s, true, hint));
+
+    private async Task<T> Answer<T>(Func<ReplyStatus, int, T> reply)
+    {
+        Calls++;
+        var outcome = await Behaviour();
+        return outcome switch
+        {
+            (ReplyStatus status, int hint) => reply(status, hint),
+            ReplyStatus status => reply(status, -1),
+            _ => throw new InvalidOperationException(),
+        };
+    }
+}
+
+internal sealed class FakeDirectory(Func<Task<LockTopology>> topology) : ILockDirectoryGrain
+{
+    public Task<LockTopology> GetTopology() => topology();
+}
+
+internal sealed class FakeResolver : Client.Transport.IReplicaResolver
+{
+    public FakeResolver(int groups, int replicasPerGroup)
+    {
+        Topology = () => Task.FromResult(new LockTopology(groups, replicasPerGroup));
+        Replicas = [.. Enumerable.Range(0, groups).Select(g => Enumerable.Range(0, replicasPerGroup).Select(r => new FakeReplica(LockGroups.ReplicaKey(g, r))).ToArray())];
+    }
+
+    public Func<Task<LockTopology>> Topology { get; set; }
+
+    public FakeReplica[][] Replicas { get; }
+
+    public ILockDirectoryGrain Directory() => new FakeDirectory(Topology);
+
+    public ILockReplicaGrain Replica(int group, int replica) => Replicas[group][replica];
+}

@@ -1,0 +1,115 @@
+using LockService.Client.Transport;
+using LockService.Protocol;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Runtime;
+
+namespace LockService.Client.Tests.Transport;
+
+public sealed class OrleansLockTransportTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly FakeResolver _grains = new(groups: 2, replicasPerGroup: 3);
+    private readonly OrleansLockTransport _transport;
+
+    public OrleansLockTransportTests()
+    {
+        _transport = new OrleansLockTransport(_grains, new LockClientOptions { CallTimeout = TimeSpan.FromSeconds(5) }, _time, NullLogger.Instance);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_group_of_a_name_follows_the_shared_hash()
+    {
+        Assert.Equal(LockGroups.GroupOf("orders/42", 2), await _transport.GetGroupAsync("orders/42", Ct));
+    }
+
+    [Fact]
+    public async Task A_NotLeader_hint_is_followed_and_the_leader_is_remembered()
+    {
+        _grains.Replicas[1][0].Behaviour = FakeReplica.NotLeader(2);
+        _grains.Replicas[1][1].Behaviour = FakeReplica.NotLeader(2);
+
+        var reply = await _transport.DescribeAsync(1, "x", Ct);
+        await _transport.DescribeAsync(1, "x", Ct);
+
+        Assert.Equal(ReplyStatus.Ok, reply.Status);
+        Assert.Equal(1, _grains.Replicas[1][0].Calls);
+        Assert.Equal(0, _grains.Replicas[1][1].Calls);
+        Assert.Equal(2, _grains.Replicas[1][2].Calls);
+        Assert.Equal(2, _transport.LeaderGuess(1));
+        Assert.Equal(0, _transport.LeaderGuess(0));
+    }
+
+    [Fact]
+    public async Task A_rejected_call_moves_on_to_the_next_replica()
+    {
+        _grains.Replicas[0][0].Behaviour = FakeReplica.Throws(new SiloUnavailableException("silo is dead"));
+
+        var reply = await _transport.AcquireAsync(0, Request(), Ct);
+
+        Assert.Equal(ReplyStatus.Granted, reply.Status);
+        Assert.Equal(1, _transport.LeaderGuess(0));
+    }
+
+    [Fact]
+    public async Task An_unanswered_call_times_out_and_moves_on_to_the_next_replica()
+    {
+        _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
+
+        var call = _transport.KeepAliveAsync(0, new KeepAliveRequest(Guid.NewGuid()), Ct);
+        await Harness(call);
+
+        Assert.Equal(ReplyStatus.Ok, (await call).Status);
+        Assert.Equal(1, _grains.Replicas[0][1].Calls);
+    }
+
+    [Fact]
+    public async Task When_no_replica_answers_as_leader_the_reply_is_Unavailable()
+    {
+        foreach (var replica in _grains.Replicas[0])
+        {
+            replica.Behaviour = FakeReplica.NotLeader(-1);
+        }
+
+        var reply = await _transport.ReleaseAsync(0, new ReleaseRequest(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", default), Ct);
+
+        Assert.Equal(ReplyStatus.Unavailable, reply.Status);
+        Assert.Equal(6, _grains.Replicas[0].Sum(r => r.Calls));
+    }
+
+    [Fact]
+    public async Task An_unreadable_topology_is_a_transient_failure_and_is_not_cached()
+    {
+        var failures = 1;
+        _grains.Topology = () => failures-- > 0
+            ? Task.FromException<LockTopology>(new SiloUnavailableException("gateway gone"))
+            : Task.FromResult(new LockTopology(2, 3));
+
+        await Assert.ThrowsAsync<TransientTransportException>(async () => await _transport.GetGroupAsync("a", Ct));
+        Assert.InRange(await _transport.GetGroupAsync("a", Ct), 0, 1);
+    }
+
+    [Theory]
+    [InlineData(typeof(SiloUnavailableException), true)]
+    [InlineData(typeof(TimeoutException), true)]
+    [InlineData(typeof(GatewayTooBusyException), true)]
+    [InlineData(typeof(ArgumentException), false)]
+    public void Replica_failures_are_classified(Type type, bool transient)
+    {
+        var e = (Exception)Activator.CreateInstance(type, "x")!;
+        Assert.Equal(transient, OrleansLockTransport.IsReplicaFailure(e));
+    }
+
+    private static AcquireRequest Request() => new(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", LockMode.Exclusive, 0, 1000);
+
+    private async Task Harness(Task call)
+    {
+        for (var i = 0; i < 200 && !call.IsCompleted; i++)
+        {
+            await Task.Delay(1, Ct);
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+    }
+}
