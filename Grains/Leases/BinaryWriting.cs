@@ -113,11 +113,16 @@ internal ref struct SpanReader(ReadOnlySpan<byte> buffer)
 
     public string ReadString()
     {
-        var length = ReadCount(_buffer.Length - Position);
+        var length = ReadVarUInt();
+        if (length > (ulong)(_buffer.Length - Position))
+        {
+            throw new InvalidDataException("Unexpected end of data.");
+        }
+
         try
         {
-            var value = SpanWriter.StrictUtf8.GetString(_buffer.Slice(Position, length));
-            Position += length;
+            var value = SpanWriter.StrictUtf8.GetString(_buffer.Slice(Position, (int)length));
+            Position += (int)length;
             return value;
         }
         catch (DecoderFallbackException e)
