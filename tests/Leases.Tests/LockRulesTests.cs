@@ -57,6 +57,21 @@ public sealed class LockRulesTests
     }
 
     [Fact]
+    public void Shared_waiter_behind_a_blocked_exclusive_waiter_keeps_waiting()
+    {
+        var h = ThreeSessions();
+        h.Open(C1, LeaseHarness.Session(4), 60_000, 0);
+        var first = h.Grant(C1, S1, "a", LockMode.Shared);
+        h.Grant(C1, LeaseHarness.Session(4), "a", LockMode.Shared);
+        h.Acquire(C2, S2, "a", LockMode.Exclusive, waitUntilMs: 50_000);
+        h.Acquire(C3, S3, "a", LockMode.Shared, waitUntilMs: 50_000);
+        h.Release(C1, S1, "a", first);
+        var a = h.Machine.Describe("a")!;
+        Assert.Equal([LeaseHarness.Session(4)], a.Holders.Select(x => x.Session));
+        Assert.Equal([S2, S3], a.Waiters.Select(x => x.Session));
+    }
+
+    [Fact]
     public void Release_grants_the_next_run_of_shared_waiters_in_the_same_step()
     {
         var h = ThreeSessions();
