@@ -123,11 +123,12 @@ public sealed class LeaseClock
 
     /// <summary>
     /// The client's own end of its lease: the send time of its last acknowledged keepalive (or OpenSession) plus
-    /// ttl·(1 - ε), on the client's monotonic clock. With the client's clock rate within 1 ± ε this ends by real
-    /// time send + ttl, and the service cannot expire the session before then (see docs/LEASES.md).
+    /// ttl·(1 - ε) minus 1 ms, on the client's monotonic clock. With the client's clock rate within 1 ± ε this
+    /// ends by real time send + ttl - 1 ms, and the service cannot expire the session before send + ttl - 1 ms
+    /// (the 1 ms covers the rounding of clock values to whole milliseconds; see docs/LEASES.md).
     /// </summary>
     public static TimeSpan ClientDeadline(TimeSpan sentAt, TimeSpan ttl, double rateBound = DefaultRateBound) =>
-        sentAt + ttl * (1 - rateBound);
+        sentAt + ttl * (1 - rateBound) - TimeSpan.FromMilliseconds(1);
 
     private long Advance(Observation from, TimeSpan localNow)
     {

@@ -126,6 +126,7 @@ public sealed partial class LeaseStateMachine
     private void ReadBody(ref SpanReader input, int maxCount)
     {
         var clients = new ClientRecord[input.ReadCount(maxCount)];
+        _clients.EnsureCapacity(clients.Length);
         for (var i = 0; i < clients.Length; i++)
         {
             var client = new ClientRecord(new ClientId(input.ReadUInt128())) { AnsweredBelow = input.ReadVarUInt() };
@@ -149,6 +150,7 @@ public sealed partial class LeaseStateMachine
         }
 
         var sessions = new SessionState[input.ReadCount(maxCount)];
+        _sessions.EnsureCapacity(sessions.Length);
         for (var i = 0; i < sessions.Length; i++)
         {
             var id = new SessionId(input.ReadUInt128());
@@ -166,6 +168,7 @@ public sealed partial class LeaseStateMachine
         }
 
         var lockCount = input.ReadCount(maxCount);
+        _locks.EnsureCapacity(lockCount);
         for (var i = 0; i < lockCount; i++)
         {
             var name = input.ReadString();
