@@ -100,7 +100,13 @@ public sealed partial class LeaseStateMachine
 
         foreach (var lockState in _dueDelays)
         {
-            Touch(lockState);
+            // Over, unless a holder that expired in this same tick started a new delay. A lock whose delay is
+            // still set is one whose delay no tick has ended yet.
+            if (lockState.DelayUntilMs <= _clockMs)
+            {
+                lockState.DelayUntilMs = 0;
+                Touch(lockState);
+            }
         }
 
         PromoteTouched();

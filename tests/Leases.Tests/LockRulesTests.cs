@@ -182,6 +182,28 @@ public sealed class LockRulesTests
     }
 
     [Fact]
+    public void Lock_delay_started_in_the_tick_that_ends_an_earlier_delay_still_holds()
+    {
+        var h = ThreeSessions();
+        var early = LeaseHarness.Session(8);
+        var late = LeaseHarness.Session(9);
+        h.Open(C1, early, ttlMs: 1_000, clockMs: 0);
+        h.Open(C2, late, ttlMs: 3_000, clockMs: 0);
+        h.Acquire(C1, early, "a", LockMode.Shared, lockDelayMs: 2_000);
+        h.Acquire(C2, late, "a", LockMode.Shared, lockDelayMs: 2_000);
+        h.Acquire(C3, S3, "a", LockMode.Exclusive, waitUntilMs: 50_000);
+        h.Tick(1_000); // early expires: delay until 3,000
+        h.Tick(3_000); // that delay ends as late expires: a new delay until 5,000
+        var a = h.Machine.Describe("a")!;
+        Assert.Empty(a.Holders);
+        Assert.Equal(5_000, a.DelayedUntilMs);
+        h.Tick(4_999);
+        Assert.Empty(h.Machine.Describe("a")!.Holders);
+        h.Tick(5_000);
+        Assert.Equal(S3, h.Machine.Describe("a")!.Holders[0].Session);
+    }
+
+    [Fact]
     public void Lock_record_is_kept_during_lock_delay_and_dropped_after()
     {
         var h = ThreeSessions();
