@@ -75,7 +75,10 @@ internal sealed class ScenarioRunner
         var stateBeforeWithoutAnswers = LeaseHarness.Snapshot(machine, includePosition: false, includeAnswers: false);
         var eventsBefore = Harness.Events.Count;
 
-        var answer = Harness.Apply(command);
+        // As the host does: the command travels as bytes.
+        var decoded = LeaseCommandCodec.Decode(LeaseCommandCodec.Encode(command));
+        Equal(command, decoded, "decode(encode(command)) is the command");
+        var answer = Harness.Apply(decoded);
         Log.Add((command, Harness.Term, Harness.Index, answer));
         var events = Harness.Events.Skip(eventsBefore).ToList();
         var after = Observe(machine);
