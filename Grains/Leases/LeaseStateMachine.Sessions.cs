@@ -12,9 +12,9 @@ public sealed partial class LeaseStateMachine
                 $"A session TTL must be between {_limits.MinTtlMs} ms and {_limits.MaxTtlMs} ms; got {open.TtlMs} ms.");
         }
 
-        if (open.Session.Value == UInt128.Zero || open.ClockMs < 0)
+        if (open.Session.Value == UInt128.Zero || open.ClockMs is < 0 or > MaxClockMs)
         {
-            return new Rejected(RejectionCode.InvalidArgument, "A session id must be 128 random bits, not zero, and the clock not negative.");
+            return new Rejected(RejectionCode.InvalidArgument, "A session id must be 128 random bits, not zero, and the clock within 0..2^61 ms.");
         }
 
         if (_sessions.ContainsKey(open.Session))
@@ -68,7 +68,7 @@ public sealed partial class LeaseStateMachine
     /// </summary>
     private LeaseResult ApplyTick(Tick tick)
     {
-        _clockMs = Math.Max(_clockMs, tick.ClockMs);
+        _clockMs = Math.Max(_clockMs, Math.Min(tick.ClockMs, MaxClockMs)); // capped: deadlines never overflow
         foreach (var id in tick.Renewals)
         {
             if (_sessions.TryGetValue(id, out var session))

@@ -10,6 +10,9 @@ namespace LockService.Leases;
 /// </summary>
 public sealed partial class LeaseStateMachine
 {
+    /// <summary>Largest lease-clock value accepted from a client-bound command; deadlines above it cannot overflow.</summary>
+    private const long MaxClockMs = 1L << 61;
+
     private readonly LeaseLimits _limits;
     private readonly Dictionary<SessionId, SessionState> _sessions = [];
     private readonly Dictionary<string, LockState> _locks = new(StringComparer.Ordinal);
