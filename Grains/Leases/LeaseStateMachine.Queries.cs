@@ -1,0 +1,126 @@
+using LockService.Client;
+
+namespace LockService.Leases;
+
+/// <summary>
+/// Read-only questions about the state. <c>clockMs</c> lets the host measure remaining TTLs on its own running
+/// estimate of the lease clock (<see cref="LeaseClock.EstimateMs"/>); by default the applied clock is used.
+/// </summary>
+public sealed partial class LeaseStateMachine
+{
+    /// <summary>The lock's holders and waiters, or null if nobody holds or waits for it.</summary>
+    public LockDescription? Describe(string lockName, long? clockMs = null)
+    {
+        if (!_locks.TryGetValue(lockName, out var lockState))
+        {
+            return null;
+        }
+
+        var now = clockMs ?? _clockMs;
+        var holders = new List<HolderInfo>(lockState.HolderCount);
+        for (var entry = lockState.FirstHolder; entry is not null; entry = entry.Next)
+        {
+            holders.Add(new HolderInfo(entry.Session.Id, entry.Request, entry.Mode, entry.Token, entry.Session.DeadlineMs - now));
+        }
+
+        var waiters = new List<WaiterInfo>(lockState.WaiterCount);
+        for (var entry = lockState.FirstWaiter; entry is not null; entry = entry.Next)
+        {
+            waiters.Add(new WaiterInfo(entry.Session.Id, entry.Request, entry.Mode, entry.WaitUntilMs, waiters.Count + 1));
+        }
+
+        return new LockDescription(lockState.Name, lockState.DelayUntilMs, holders, waiters);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="token"/> is the token of a current holder of the lock. A resource can ask this, or
+    /// simply reject tokens lower than the highest it has seen.
+    /// </summary>
+    public bool IsCurrent(string lockName, FencingToken token)
+    {
+        if (!_locks.TryGetValue(lockName, out var lockState))
+        {
+            return false;
+        }
+
+        for (var entry = lockState.FirstHolder; entry is not null; entry = entry.Next)
+        {
+            if (entry.Token == token)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The session's lease, or null if it does not exist (expired, closed, never opened).</summary>
+    public SessionInfo? GetSession(SessionId id, long? clockMs = null)
+    {
+        if (!_sessions.TryGetValue(id, out var session))
+        {
+            return null;
+        }
+
+        return new SessionInfo(
+            session.Id,
+            session.Client.Id,
+            session.TtlMs,
+            session.LastRenewalMs,
+            session.DeadlineMs,
+            session.DeadlineMs - (clockMs ?? _clockMs),
+            session.HeldCount,
+            session.EntryCount - session.HeldCount);
+    }
+
+    /// <summary>
+    /// Locks whose names start with <paramref name="prefix"/> and sort (ordinally) after <paramref name="after"/>,
+    /// at most <paramref name="limit"/> of them. Costs a scan of all locks (O(n log limit)): meant for inspection
+    /// pages, not for the request path, and keeps the apply path free of a sorted index.
+    /// </summary>
+    public LockPage List(string prefix, string? after = null, int limit = 100)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+
+        // Max-heap of the `limit` smallest names seen so far.
+        var smallest = new PriorityQueue<LockState, string>(Comparer<string>.Create((x, y) => string.CompareOrdinal(y, x)));
+        var matched = 0;
+        foreach (var lockState in _locks.Values)
+        {
+            var name = lockState.Name;
+            if (!name.StartsWith(prefix, StringComparison.Ordinal) ||
+                (after is not null && string.CompareOrdinal(name, after) <= 0))
+            {
+                continue;
+            }
+
+            matched++;
+            if (smallest.Count < limit)
+            {
+                smallest.Enqueue(lockState, name);
+            }
+            else if (string.CompareOrdinal(name, smallest.Peek().Name) < 0)
+            {
+                smallest.DequeueEnqueue(lockState, name);
+            }
+        }
+
+        var page = new List<LockSummary>(smallest.Count);
+        while (smallest.TryDequeue(out var lockState, out _))
+        {
+            page.Add(Summarize(lockState));
+        }
+
+        page.Reverse();
+        return new LockPage(page, matched > limit ? page[^1].Name : null);
+    }
+
+    private static LockSummary Summarize(LockState lockState) =>
+        new(
+            lockState.Name,
+            lockState.HolderCount,
+            lockState.WaiterCount,
+            lockState.FirstHolder?.Mode,
+            lockState.LastHolder?.Token ?? FencingToken.None);
+}

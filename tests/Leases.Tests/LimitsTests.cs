@@ -1,0 +1,111 @@
+using LockService.Client;
+using LockService.Leases.Tests.Support;
+
+namespace LockService.Leases.Tests;
+
+/// <summary>Every limit is a typed rejection that leaves sessions, locks and waiters unchanged.</summary>
+public sealed class LimitsTests
+{
+    private static readonly ClientId C1 = LeaseHarness.Client(1);
+    private static readonly ClientId C2 = LeaseHarness.Client(2);
+    private static readonly SessionId S1 = LeaseHarness.Session(1);
+    private static readonly SessionId S2 = LeaseHarness.Session(2);
+
+    private static void AssertRefusedWithoutChange(LeaseHarness h, Func<LeaseResult> command, RejectionCode code, LeaseLimit limit = LeaseLimit.None)
+    {
+        var before = LeaseHarness.Snapshot(h.Machine, includePosition: false, includeAnswers: false);
+        var rejected = Assert.IsType<Rejected>(command());
+        Assert.Equal((code, limit), (rejected.Code, rejected.Limit));
+        Assert.False(string.IsNullOrWhiteSpace(rejected.Message));
+        Assert.Equal(before, LeaseHarness.Snapshot(h.Machine, includePosition: false, includeAnswers: false));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("tab\there")]
+    [InlineData("del\u007f")]
+    [InlineData("c1\u0085")]
+    public void Lock_name_must_be_non_empty_without_control_characters(string name)
+    {
+        var h = new LeaseHarness();
+        h.Open(C1, S1);
+        AssertRefusedWithoutChange(h, () => h.Acquire(C1, S1, name), RejectionCode.InvalidName);
+    }
+
+    [Fact]
+    public void Lock_name_must_be_valid_unicode()
+    {
+        var h = new LeaseHarness();
+        h.Open(C1, S1);
+        AssertRefusedWithoutChange(h, () => h.Acquire(C1, S1, "lone" + '\ud800'), RejectionCode.InvalidName);
+        AssertRefusedWithoutChange(h, () => h.Acquire(C1, S1, '\udc00' + "x"), RejectionCode.InvalidName);
+    }
+
+    [Fact]
+    public void Lock_name_is_at_most_512_utf8_bytes()
+    {
+        var h = new LeaseHarness();
+        h.Open(C1, S1);
+        Assert.IsType<Granted>(h.Acquire(C1, S1, new string('é', 256)));
+        AssertRefusedWithoutChange(h, () => h.Acquire(C1, S1, new string('é', 256) + "x"), RejectionCode.InvalidName);
+        Assert.IsType<Granted>(h.Acquire(C1, S1, "🔒 ünïcödé"));
+    }
+
+    [Theory]
+    [InlineData(999)]
+    [InlineData(3_600_001)]
+    public void Ttl_is_between_one_second_and_one_hour(long ttlMs)
+    {
+        var h = new LeaseHarness();
+        AssertRefusedWithoutChange(h, () => h.Open(C1, S1, ttlMs), RejectionCode.InvalidTtl);
+        Assert.IsType<SessionOpened>(h.Open(C1, S1, 1_000));
+        Assert.IsType<SessionOpened>(h.Open(C1, S2, 3_600_000));
+    }
+
+    [Fact]
+    public void Lock_delay_is_at_most_sixty_seconds()
+    {
+        var h = new LeaseHarness();
+        h.Open(C1, S1);
+        AssertRefusedWithoutChange(h, () => h.Acquire(C1, S1, "a", lockDelayMs: 60_001), RejectionCode.InvalidArgument);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LeaseLimits { MaxLockDelayMs = 60_001 }.Validated());
+    }
+
+    [Fact]
+    public void Holders_per_shared_lock_are_bounded()
+    {
+        var h = new LeaseHarness(new LeaseLimits { MaxHoldersPerLock = 1 });
+        h.Open(C1, S1);
+        h.Open(C2, S2);
+        h.Grant(C1, S1, "a", LockMode.Shared);
+        AssertRefusedWithoutChange(h, () => h.Acquire(C2, S2, "a", LockMode.Shared), RejectionCode.LimitExceeded, LeaseLimit.HoldersPerLock);
+        Assert.Equal(new Queued(1), h.Acquire(C2, S2, "a", LockMode.Shared, waitUntilMs: 5_000));
+    }
+
+    [Fact]
+    public void Waiters_per_lock_are_bounded()
+    {
+        var h = new LeaseHarness(new LeaseLimits { MaxWaitersPerLock = 0 });
+        h.Open(C1, S1);
+        h.Open(C2, S2);
+        h.Grant(C1, S1, "a");
+        AssertRefusedWithoutChange(h, () => h.Acquire(C2, S2, "a", waitUntilMs: 5_000), RejectionCode.LimitExceeded, LeaseLimit.WaitersPerLock);
+    }
+
+    [Fact]
+    public void Locks_per_session_are_bounded()
+    {
+        var h = new LeaseHarness(new LeaseLimits { MaxLocksPerSession = 1 });
+        h.Open(C1, S1);
+        h.Grant(C1, S1, "a");
+        AssertRefusedWithoutChange(h, () => h.Acquire(C1, S1, "b"), RejectionCode.LimitExceeded, LeaseLimit.LocksPerSession);
+    }
+
+    [Fact]
+    public void Sessions_per_client_are_bounded()
+    {
+        var h = new LeaseHarness(new LeaseLimits { MaxSessionsPerClient = 1 });
+        h.Open(C1, S1);
+        AssertRefusedWithoutChange(h, () => h.Open(C1, S2), RejectionCode.LimitExceeded, LeaseLimit.SessionsPerClient);
+    }
+}
