@@ -39,6 +39,12 @@ internal sealed class Progress
     /// <summary>In snapshot state: the index of the snapshot being sent, and the offset the follower expects next.</summary>
     public long PendingSnapshot { get; private set; }
 
+    /// <summary>
+    /// The snapshot being sent. Held even if the leader compacts again meanwhile: restarting the transfer with every
+    /// newer snapshot could starve a slow follower forever.
+    /// </summary>
+    public Snapshot? SnapshotBeingSent { get; private set; }
+
     public int SnapshotOffset { get; set; }
 
     public bool IsPaused => State switch
@@ -58,6 +64,7 @@ internal sealed class Progress
         RecentActive = false;
         AckedRound = 0;
         PendingSnapshot = 0;
+        SnapshotBeingSent = null;
         SnapshotOffset = 0;
     }
 
@@ -69,6 +76,7 @@ internal sealed class Progress
         ProbeSent = false;
         Inflights.Clear();
         PendingSnapshot = 0;
+        SnapshotBeingSent = null;
     }
 
     public void BecomeReplicate()
@@ -78,12 +86,14 @@ internal sealed class Progress
         ProbeSent = false;
         Inflights.Clear();
         PendingSnapshot = 0;
+        SnapshotBeingSent = null;
     }
 
-    public void BecomeSnapshot(long snapshotIndex)
+    public void BecomeSnapshot(Snapshot snapshot)
     {
         State = ProgressState.Snapshot;
-        PendingSnapshot = snapshotIndex;
+        SnapshotBeingSent = snapshot;
+        PendingSnapshot = snapshot.Metadata.LastIncludedIndex;
         SnapshotOffset = 0;
         Inflights.Clear();
     }

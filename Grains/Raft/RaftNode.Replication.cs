@@ -237,7 +237,9 @@ public sealed partial class RaftNode
         }
         else if (follower.Match < log.LastIndex)
         {
-            SendAppends(response.From, sendIfEmpty: false);
+            // Even with nothing new to send: the follower's acknowledgements may have been lost, and an (empty)
+            // append at Next either gets acknowledged or rejected, which moves Match or Next.
+            SendAppends(response.From, sendIfEmpty: true);
         }
 
         if (response.Round > follower.AckedRound)

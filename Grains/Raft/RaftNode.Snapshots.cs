@@ -29,21 +29,15 @@ public sealed partial class RaftNode
     {
         var snapshot = log.Snapshot
             ?? throw new InvalidOperationException($"Raft: follower {to} needs index {progress[to].Next} but the log starts at {log.FirstIndex} without a snapshot.");
-        progress[to].BecomeSnapshot(snapshot.Metadata.LastIncludedIndex);
+        progress[to].BecomeSnapshot(snapshot);
         SendSnapshotChunk(to);
     }
 
     /// <summary>Sends the chunk the follower expects next; stop-and-wait, so one chunk per follower is in flight.</summary>
     private void SendSnapshotChunk(int to)
     {
-        var snapshot = log.Snapshot!;
         var follower = progress[to];
-        if (follower.PendingSnapshot != snapshot.Metadata.LastIncludedIndex)
-        {
-            // The log was compacted again meanwhile: send the newer snapshot from its start.
-            follower.BecomeSnapshot(snapshot.Metadata.LastIncludedIndex);
-        }
-
+        var snapshot = follower.SnapshotBeingSent!;
         var offset = Math.Min(follower.SnapshotOffset, snapshot.Data.Length);
         var length = Math.Min(config.SnapshotChunkBytes, snapshot.Data.Length - offset);
         Send(new InstallSnapshot(Id, to, Term, snapshot.Metadata, snapshot.Data.Length, offset, snapshot.Data.Slice(offset, length)));
