@@ -185,6 +185,7 @@ public sealed partial class RaftNode
             return;
         }
 
+        var wasPaused = follower.IsPaused;
         if (!follower.MaybeUpdate(response.Index) && !(follower.Match == response.Index && follower.State == ProgressState.Probe))
         {
             return;
@@ -210,7 +211,8 @@ public sealed partial class RaftNode
         }
         else
         {
-            SendAppends(response.From, sendIfEmpty: false);
+            // A follower we held back may have missed the latest commit index: tell it, even with nothing new to send.
+            SendAppends(response.From, sendIfEmpty: wasPaused);
         }
 
         if (response.From == LeadTransferee && follower.Match == log.LastIndex)
