@@ -1,6 +1,6 @@
 namespace LockService.Raft;
 
-public enum VoteOutcome : byte
+internal enum VoteOutcome : byte
 {
     Pending,
     Won,
