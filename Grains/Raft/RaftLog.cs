@@ -164,7 +164,12 @@ internal sealed class RaftLog
             return;
         }
 
-        var grown = new LogEntry[Math.Max(MinCapacity, (count + entries) * 2)];
+        // A fresh array (positions once handed out are never rewritten). Keep the size while the log fits in half
+        // of it, so a log that is compacted regularly reallocates once per array's worth of entries, and shrink
+        // slowly after a burst.
+        var needed = count + entries;
+        var capacity = needed * 2 > buffer.Length ? needed * 2 : needed * 8 <= buffer.Length ? buffer.Length / 2 : buffer.Length;
+        var grown = new LogEntry[Math.Max(MinCapacity, capacity)];
         Array.Copy(buffer, start, grown, 0, count);
         buffer = grown;
         start = 0;
@@ -299,12 +304,6 @@ internal sealed class RaftLog
         count -= dropped;
         snapshotMeta = new SnapshotMetadata(index, term);
         Snapshot = new Snapshot(snapshotMeta, data);
-        if (count == 0)
-        {
-            // Nothing left to share with handed-out slices: start over at the front of a fresh small array.
-            buffer = new LogEntry[MinCapacity];
-            start = 0;
-        }
     }
 
     /// <summary>A received snapshot replaces the whole log; the host installs it from the next <see cref="Ready"/>.</summary>
