@@ -5,14 +5,18 @@ namespace LockService.Raft.Tests.Simulation;
 /// <summary>One simulated replica: its durable store survives crashes; its node, applier and clock ticks do not.</summary>
 public sealed class SimReplica
 {
-    internal SimReplica(int id, RaftConfig config, IReplicaApplier applier, ReplicaHost host, VirtualClock clock)
+    internal SimReplica(Simulation simulation, int id, RaftConfig config, IReplicaApplier applier, ReplicaHost host, VirtualClock clock)
     {
+        Simulation = simulation;
         Id = id;
         Config = config;
         Applier = applier;
         Host = host;
         Clock = clock;
     }
+
+    /// <summary>The simulation this replica lives in (its time, random source, trace and network).</summary>
+    public Simulation Simulation { get; }
 
     public int Id { get; }
 

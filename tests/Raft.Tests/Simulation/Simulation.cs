@@ -43,7 +43,7 @@ public sealed class Simulation
             var drift = (Random.NextDouble() * 2 - 1) * options.MaxClockDrift;
             var clock = new VirtualClock(() => NowMicros, 1 + drift, Random.NextInt64(1_000_000_000));
             var config = options.Raft with { Id = id, Voters = voters };
-            replicas[id] = new SimReplica(id, config, this.applierFactory(id), hostFactory?.Invoke(id) ?? new ReplicaHost(), clock);
+            replicas[id] = new SimReplica(this, id, config, this.applierFactory(id), hostFactory?.Invoke(id) ?? new ReplicaHost(), clock);
         }
 
         blocked = new bool[replicas.Length, replicas.Length];
@@ -66,6 +66,9 @@ public sealed class Simulation
     public TraceLog Trace { get; }
 
     public SimulationStats Stats { get; } = new();
+
+    /// <summary>Extra checks run after every step (after the Raft invariants); throw <see cref="InvariantViolation"/> to fail.</summary>
+    public Action<Simulation>? AfterEachStep { get; set; }
 
     /// <summary>Runs to the end of the liveness phase; throws <see cref="SimulationFailedException"/> on any violation.</summary>
     public SimulationStats Run()
@@ -100,6 +103,7 @@ public sealed class Simulation
                 Handle(next);
                 ProcessReadies();
                 Checker.AfterStep();
+                AfterEachStep?.Invoke(this);
                 Stats.Steps++;
                 if (quiet && LivenessReached())
                 {
@@ -399,9 +403,9 @@ public sealed class Simulation
         }
         else if (Options.Partitions && roll < 50)
         {
-            var victim = Random.Next(replicas.Length);
-            Isolate(victim);
-            Trace.Add(NowMicros, victim, "isolated");
+            var victim = PickVictim(replicas);
+            Isolate(victim.Id);
+            Trace.Add(NowMicros, victim.Id, "isolated");
         }
         else if (roll < 72)
         {
@@ -412,7 +416,7 @@ public sealed class Simulation
         {
             if (Options.Crashes && replicas.Where(r => r.IsUp).ToArray() is { Length: > 0 } up)
             {
-                Crash(up[Random.Next(up.Length)], "crash");
+                Crash(PickVictim(up), "crash");
             }
         }
         else
@@ -420,6 +424,17 @@ public sealed class Simulation
             var replica = replicas[Random.Next(replicas.Length)];
             replica.Clock.Rate = 1 + (Random.NextDouble() * 2 - 1) * Options.MaxClockDrift;
         }
+    }
+
+    /// <summary>The leader with <see cref="SimulationOptions.TargetLeaderRate"/>, else anyone: leader churn is where bugs hide.</summary>
+    private SimReplica PickVictim(IReadOnlyList<SimReplica> candidates)
+    {
+        if (Random.NextDouble() < Options.TargetLeaderRate && CurrentLeader() is { } leader && candidates.Contains(leader))
+        {
+            return leader;
+        }
+
+        return candidates[Random.Next(candidates.Count)];
     }
 
     private void Heal() => Array.Clear(blocked);
