@@ -1,0 +1,121 @@
+namespace LockService.Raft;
+
+/// <summary>Log compaction and InstallSnapshot in chunks (paper §7).</summary>
+public sealed partial class RaftNode
+{
+    /// <summary>The snapshot a follower is receiving, chunk by chunk, from the current leader.</summary>
+    private IncomingSnapshot? incomingSnapshot;
+
+    /// <summary>
+    /// The host took a snapshot of its state machine after applying <paramref name="appliedIndex"/>: the log up to it
+    /// is dropped, and followers that still need those entries get this snapshot instead. The host persists the
+    /// snapshot itself and may then delete its persisted entries up to <paramref name="appliedIndex"/>.
+    /// </summary>
+    public void Compact(long appliedIndex, ReadOnlyMemory<byte> snapshotData)
+    {
+        if (appliedIndex > log.Applied)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(appliedIndex), appliedIndex, $"Compact needs an index the host has applied and advanced (applied is {log.Applied}).");
+        }
+
+        if (appliedIndex > log.SnapshotIndex)
+        {
+            log.Compact(appliedIndex, snapshotData);
+        }
+    }
+
+    private void StartSnapshot(int to)
+    {
+        var snapshot = log.Snapshot
+            ?? throw new InvalidOperationException($"Raft: follower {to} needs index {progress[to].Next} but the log starts at {log.FirstIndex} without a snapshot.");
+        progress[to].BecomeSnapshot(snapshot);
+        SendSnapshotChunk(to);
+    }
+
+    /// <summary>Sends the chunk the follower expects next; stop-and-wait, so one chunk per follower is in flight.</summary>
+    private void SendSnapshotChunk(int to)
+    {
+        var follower = progress[to];
+        var snapshot = follower.SnapshotBeingSent!;
+        var offset = Math.Min(follower.SnapshotOffset, snapshot.Data.Length);
+        var length = Math.Min(config.SnapshotChunkBytes, snapshot.Data.Length - offset);
+        Send(new InstallSnapshot(Id, to, Term, snapshot.Metadata, snapshot.Data.Length, offset, snapshot.Data.Slice(offset, length)));
+    }
+
+    private void HandleSnapshotResponse(SnapshotResponse response)
+    {
+        var follower = progress[response.From];
+        follower.RecentActive = true;
+        if (follower.State != ProgressState.Snapshot || response.SnapshotIndex != follower.PendingSnapshot)
+        {
+            return;
+        }
+
+        follower.SnapshotOffset = response.NextOffset;
+        SendSnapshotChunk(response.From);
+    }
+
+    private void HandleInstallSnapshot(InstallSnapshot chunk)
+    {
+        var metadata = chunk.Snapshot;
+        if (metadata.LastIncludedIndex <= log.Committed)
+        {
+            // We already hold everything it covers; tell the leader where our log is known to match.
+            incomingSnapshot = null;
+            Send(new AppendResponse(Id, chunk.From, Term, Reject: false, log.Committed, 0, 0));
+            return;
+        }
+
+        if (chunk.TotalBytes < 0 || chunk.Offset < 0 || chunk.Offset + chunk.Chunk.Length > chunk.TotalBytes)
+        {
+            throw new InvalidOperationException($"Raft: malformed snapshot chunk {chunk}.");
+        }
+
+        if (incomingSnapshot is null || incomingSnapshot.Metadata != metadata || incomingSnapshot.Data.Length != chunk.TotalBytes)
+        {
+            if (chunk.Offset != 0)
+            {
+                Send(new SnapshotResponse(Id, chunk.From, Term, metadata.LastIncludedIndex, 0));
+                return;
+            }
+
+            incomingSnapshot = new IncomingSnapshot(metadata, new byte[chunk.TotalBytes]);
+        }
+
+        var incoming = incomingSnapshot;
+        if (chunk.Offset == incoming.Received)
+        {
+            chunk.Chunk.Span.CopyTo(incoming.Data.AsSpan(chunk.Offset));
+            incoming.Received += chunk.Chunk.Length;
+        }
+
+        if (incoming.Received < incoming.Data.Length || chunk.Offset > incoming.Received)
+        {
+            Send(new SnapshotResponse(Id, chunk.From, Term, metadata.LastIncludedIndex, incoming.Received));
+            return;
+        }
+
+        incomingSnapshot = null;
+        if (log.MatchTerm(metadata.LastIncludedIndex, metadata.LastIncludedTerm))
+        {
+            // Our log already holds the snapshot's last entry, so it holds everything before it: keep the log.
+            log.CommitTo(metadata.LastIncludedIndex);
+        }
+        else
+        {
+            log.Restore(new Snapshot(metadata, incoming.Data));
+        }
+
+        Send(new AppendResponse(Id, chunk.From, Term, Reject: false, metadata.LastIncludedIndex, 0, 0));
+    }
+
+    private sealed class IncomingSnapshot(SnapshotMetadata metadata, byte[] data)
+    {
+        public SnapshotMetadata Metadata { get; } = metadata;
+
+        public byte[] Data { get; } = data;
+
+        public int Received { get; set; }
+    }
+}

@@ -1,0 +1,77 @@
+using LockService.Raft;
+
+namespace LockService.Raft.Tests.Simulation;
+
+/// <summary>What a simulated replica has on disk; the only thing that survives a crash.</summary>
+public sealed class DurableStore
+{
+    private readonly List<LogEntry> entries = [];
+
+    public HardState HardState { get; private set; }
+
+    public Snapshot? Snapshot { get; private set; }
+
+    public long SnapshotIndex => Snapshot?.Metadata.LastIncludedIndex ?? 0;
+
+    public long LastIndex => SnapshotIndex + entries.Count;
+
+    public bool TryGetTerm(long index, out long term)
+    {
+        if (index == SnapshotIndex)
+        {
+            term = Snapshot?.Metadata.LastIncludedTerm ?? 0;
+            return true;
+        }
+
+        if (index < SnapshotIndex || index > LastIndex)
+        {
+            term = 0;
+            return false;
+        }
+
+        term = entries[(int)(index - SnapshotIndex - 1)].Term;
+        return true;
+    }
+
+    /// <summary>Writes a Ready the way the host contract says: snapshot, then entries (replacing any suffix), then hard state.</summary>
+    public void Persist(Ready ready)
+    {
+        if (ready.Snapshot is { } snapshot)
+        {
+            Snapshot = snapshot;
+            entries.Clear();
+        }
+
+        var span = ready.EntriesToPersist.Span;
+        if (!span.IsEmpty)
+        {
+            var first = span[0].Index;
+            if (first <= SnapshotIndex || first > LastIndex + 1)
+            {
+                throw new InvalidOperationException($"Entries to persist start at {first}, outside {SnapshotIndex + 1}..{LastIndex + 1}.");
+            }
+
+            var keep = (int)(first - SnapshotIndex - 1);
+            entries.RemoveRange(keep, entries.Count - keep);
+            foreach (var entry in span)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        if (ready.HardState is { } hardState)
+        {
+            HardState = hardState;
+        }
+    }
+
+    /// <summary>The host persisted a snapshot of its own applied state and drops the entries it covers.</summary>
+    public void Compact(Snapshot snapshot)
+    {
+        var drop = (int)Math.Min(entries.Count, snapshot.Metadata.LastIncludedIndex - SnapshotIndex);
+        entries.RemoveRange(0, drop);
+        Snapshot = snapshot;
+    }
+
+    public PersistedState ToPersistedState() => new(HardState, Snapshot, entries.ToArray());
+}

@@ -1,0 +1,614 @@
+using System.Buffers.Binary;
+using LockService.Raft;
+
+namespace LockService.Raft.Tests.Simulation;
+
+/// <summary>
+/// A whole Raft group in one process under a seeded scheduler: a priority queue of timed events (clock ticks of each
+/// replica, message deliveries, faults, client requests) processed one at a time, with every invariant checked after
+/// each step. Everything random comes from one <see cref="Random"/> seeded with <see cref="Seed"/>, so a run replays
+/// exactly. During the chaos phase the network drops, delays, duplicates and reorders messages, partitions (also
+/// asymmetrically) and heals, and replicas crash and restart from their durable state. Then the network goes quiet for
+/// a random majority and a leader must commit a fresh proposal on all of it in bounded time (liveness).
+/// </summary>
+public sealed class Simulation
+{
+    private readonly PriorityQueue<SimEvent, (long Time, long Sequence)> events = new();
+    private readonly Func<int, IReplicaApplier> applierFactory;
+    private readonly SimReplica[] replicas;
+    private readonly bool[,] blocked;
+    private long sequence;
+    private long nextCommandId;
+    private long nextReadId;
+    private bool quiet;
+    private long quietSinceMicros;
+    private bool[] inMajority = [];
+    private Marker? marker;
+
+    public Simulation(
+        int seed,
+        SimulationOptions options,
+        Func<int, IReplicaApplier>? applierFactory = null,
+        Func<int, ReplicaHost>? hostFactory = null)
+    {
+        Seed = seed;
+        Options = options;
+        Random = new Random(seed);
+        Trace = new TraceLog(options.TraceLength);
+        this.applierFactory = applierFactory ?? (_ => new HashingApplier());
+        var voters = Enumerable.Range(0, options.Replicas).ToArray();
+        replicas = new SimReplica[options.Replicas];
+        for (var id = 0; id < replicas.Length; id++)
+        {
+            var drift = (Random.NextDouble() * 2 - 1) * options.MaxClockDrift;
+            var clock = new VirtualClock(() => NowMicros, 1 + drift, Random.NextInt64(1_000_000_000));
+            var config = options.Raft with { Id = id, Voters = voters };
+            replicas[id] = new SimReplica(this, id, config, this.applierFactory(id), hostFactory?.Invoke(id) ?? new ReplicaHost(), clock);
+        }
+
+        blocked = new bool[replicas.Length, replicas.Length];
+        Checker = new InvariantChecker(replicas);
+    }
+
+    public int Seed { get; }
+
+    public SimulationOptions Options { get; }
+
+    /// <summary>The scheduler's random source; hosts may draw from it to stay deterministic.</summary>
+    public Random Random { get; }
+
+    public long NowMicros { get; private set; }
+
+    public IReadOnlyList<SimReplica> Replicas => replicas;
+
+    public InvariantChecker Checker { get; }
+
+    public TraceLog Trace { get; }
+
+    public SimulationStats Stats { get; } = new();
+
+    /// <summary>Extra checks run after every step (after the Raft invariants); throw <see cref="InvariantViolation"/> to fail.</summary>
+    public Action<Simulation>? AfterEachStep { get; set; }
+
+    /// <summary>Runs to the end of the liveness phase; throws <see cref="SimulationFailedException"/> on any violation.</summary>
+    public SimulationStats Run()
+    {
+        try
+        {
+            foreach (var replica in replicas)
+            {
+                Start(replica, firstTickWithinMicros: Options.TickMicros);
+            }
+
+            if (Options.Partitions || Options.Crashes)
+            {
+                ScheduleAfter(Options.MeanFaultIntervalMicros, new SimEvent(EventKind.Fault));
+            }
+
+            ScheduleAfter(Options.MeanProposalIntervalMicros, new SimEvent(EventKind.Propose));
+            ScheduleAfter(Options.MeanReadIntervalMicros, new SimEvent(EventKind.Read));
+            ScheduleAfter(Options.MeanTransferIntervalMicros, new SimEvent(EventKind.Transfer));
+            Schedule(Options.ChaosMicros, new SimEvent(EventKind.Quiet));
+
+            while (events.TryDequeue(out var next, out var at))
+            {
+                NowMicros = at.Time;
+                if (quiet && NowMicros - quietSinceMicros > Options.LivenessMicros)
+                {
+                    throw new InvariantViolation(
+                        $"liveness: no proposal committed on the connected majority within {Options.LivenessMicros / 1000} ms of quiet " +
+                        $"({string.Join("; ", replicas.Select(r => r.ToString()))})");
+                }
+
+                Handle(next);
+                ProcessReadies();
+                Checker.AfterStep();
+                AfterEachStep?.Invoke(this);
+                Stats.Steps++;
+                if (quiet && LivenessReached())
+                {
+                    Stats.LeadersElected = Checker.LeadersElected;
+                    Stats.HighestCommitted = Checker.HighestCommitted;
+                    Stats.LivenessMicros = NowMicros - quietSinceMicros;
+                    return Stats;
+                }
+            }
+
+            throw new InvariantViolation("the event queue ran dry");
+        }
+        catch (InvariantViolation violation)
+        {
+            throw new SimulationFailedException(Seed, violation.Message, Trace.Format());
+        }
+        catch (Exception exception) when (exception is not SimulationFailedException)
+        {
+            throw new SimulationFailedException(Seed, $"{exception.GetType().Name}: {exception.Message}", Trace.Format(), exception);
+        }
+    }
+
+    /// <summary>Sends a message through the simulated network (faults applied); used for every Raft message.</summary>
+    public void Send(RaftMessage message)
+    {
+        Stats.MessagesSent++;
+        if (blocked[message.From, message.To] || (!quiet && Random.NextDouble() < Options.DropRate))
+        {
+            Trace.Add(NowMicros, message.From, "drop", message);
+            return;
+        }
+
+        var encoded = Options.UseCodec ? RaftCodec.EncodeMessage(message) : null;
+        var copies = !quiet && Random.NextDouble() < Options.DuplicateRate ? 2 : 1;
+        for (var copy = 0; copy < copies; copy++)
+        {
+            var latency = Options.MinLatencyMicros + Random.NextInt64(Options.MaxLatencyMicros - Options.MinLatencyMicros + 1);
+            if (!quiet && Random.NextDouble() < Options.LongDelayRate)
+            {
+                latency += Random.NextInt64(Options.LongDelayMaxMicros);
+            }
+
+            ScheduleAfterExactly(latency, new SimEvent(EventKind.Deliver, message.To, 0, message, encoded));
+        }
+    }
+
+    /// <summary>Proposes on a replica's node and records it in the trace (hosts use this too).</summary>
+    public ProposeResult Propose(SimReplica replica, ReadOnlySpan<ReadOnlyMemory<byte>> commands)
+    {
+        var result = replica.Node!.Propose(commands);
+        Trace.Add(NowMicros, replica.Id, $"propose x{commands.Length}", result);
+        Stats.ProposalsAccepted += result.IsAccepted ? commands.Length : 0;
+        Stats.ProposalsOverloaded += result.Status == ProposeStatus.Overloaded ? 1 : 0;
+        return result;
+    }
+
+    /// <summary>The up replica that is leader in the highest term, if any.</summary>
+    public SimReplica? CurrentLeader()
+    {
+        SimReplica? leader = null;
+        foreach (var replica in replicas)
+        {
+            if (replica.Node is { Role: RaftRole.Leader } node && (leader is null || node.Term > leader.Node!.Term))
+            {
+                leader = replica;
+            }
+        }
+
+        return leader;
+    }
+
+    private void Handle(SimEvent next)
+    {
+        switch (next.Kind)
+        {
+            case EventKind.Tick:
+                OnTick(replicas[next.Replica], next.Incarnation);
+                break;
+            case EventKind.Deliver:
+                Deliver(next);
+                break;
+            case EventKind.Fault when !quiet:
+                InjectFault();
+                ScheduleAfter(Options.MeanFaultIntervalMicros, next);
+                break;
+            case EventKind.Restart:
+                var replica = replicas[next.Replica];
+                if (!replica.IsUp && replica.Incarnation == next.Incarnation && (!quiet || inMajority[replica.Id]))
+                {
+                    Start(replica, firstTickWithinMicros: 0);
+                }
+
+                break;
+            case EventKind.Propose:
+                ProposeSomething();
+                ScheduleAfter(Options.MeanProposalIntervalMicros, next);
+                break;
+            case EventKind.Read:
+                ReadSomething();
+                ScheduleAfter(Options.MeanReadIntervalMicros, next);
+                break;
+            case EventKind.Transfer when !quiet:
+                if (CurrentLeader() is { } leader)
+                {
+                    var target = Random.Next(replicas.Length);
+                    Trace.Add(NowMicros, leader.Id, $"transfer leadership to {target}", leader.Node!.TransferLeadership(target));
+                }
+
+                ScheduleAfter(Options.MeanTransferIntervalMicros, next);
+                break;
+            case EventKind.Quiet:
+                BeginQuiet();
+                break;
+        }
+    }
+
+    private void OnTick(SimReplica replica, int incarnation)
+    {
+        if (replica.Node is not { } node || replica.Incarnation != incarnation)
+        {
+            return;
+        }
+
+        node.Tick();
+        replica.Host.OnTick(replica);
+        replica.NextLocalTickMicros += Options.TickMicros;
+        ScheduleTick(replica);
+    }
+
+    private void Deliver(SimEvent delivery)
+    {
+        var message = delivery.Message!;
+        var replica = replicas[message.To];
+        if (replica.Node is not { } node || blocked[message.From, message.To])
+        {
+            Trace.Add(NowMicros, message.To, replica.IsUp ? "lost (partition)" : "lost (down)", message);
+            return;
+        }
+
+        if (delivery.Encoded is { } bytes)
+        {
+            message = RaftCodec.DecodeMessage(bytes);
+        }
+
+        Stats.MessagesDelivered++;
+        Trace.Add(NowMicros, message.To, "step", message);
+        node.Step(message);
+    }
+
+    private void ProcessReadies()
+    {
+        foreach (var replica in replicas)
+        {
+            ProcessReady(replica);
+        }
+    }
+
+    /// <summary>The host loop of the contract in <see cref="Ready"/>: send early messages, persist, send the rest, apply, advance.</summary>
+    private void ProcessReady(SimReplica replica)
+    {
+        var node = replica.Node;
+        while (node is not null && replica.Node == node && node.HasReady)
+        {
+            Checker.Observe(replica);
+            var ready = node.GetReady();
+            foreach (var message in ready.MessagesBeforePersist)
+            {
+                Send(message);
+            }
+
+            if (ready.MustPersist && !quiet && Options.CrashDuringReadyRate > 0 && Random.NextDouble() < Options.CrashDuringReadyRate)
+            {
+                Crash(replica, "crash before persisting a ready");
+                return;
+            }
+
+            replica.Durable.Persist(ready);
+            Checker.OnPersist(replica, ready);
+            foreach (var message in ready.MessagesAfterPersist)
+            {
+                Send(message);
+            }
+
+            if (ready.Snapshot is { } snapshot)
+            {
+                replica.Applier.Restore(snapshot.Data);
+                replica.AppliedIndex = snapshot.Metadata.LastIncludedIndex;
+                Checker.OnRestored(replica, replica.AppliedIndex);
+                Stats.SnapshotsInstalled++;
+                Trace.Add(NowMicros, replica.Id, "install", snapshot);
+            }
+
+            foreach (ref readonly var entry in ready.CommittedEntries.Span)
+            {
+                if (entry.Index != replica.AppliedIndex + 1)
+                {
+                    throw new InvariantViolation($"replica {replica.Id} was handed {entry} to apply after {replica.AppliedIndex}");
+                }
+
+                replica.Applier.Apply(entry);
+                replica.AppliedIndex = entry.Index;
+                Checker.OnApplied(replica, entry);
+            }
+
+            if (ready.SoftState is { } softState)
+            {
+                Trace.Add(NowMicros, replica.Id, "soft state", softState);
+                replica.Host.OnSoftStateChanged(replica, softState);
+            }
+
+            foreach (var read in ready.ReadStates)
+            {
+                Checker.OnReadState(replica, read);
+                Stats.ReadsServed++;
+                replica.Host.OnReadState(replica, read);
+            }
+
+            node.Advance(ready);
+            MaybeCompact(replica, node);
+        }
+    }
+
+    private void MaybeCompact(SimReplica replica, RaftNode node)
+    {
+        var every = Options.CompactEveryEntries;
+        if (every > 0 && replica.AppliedIndex - node.SnapshotIndex >= every && node.AppliedIndex == replica.AppliedIndex)
+        {
+            node.Compact(replica.AppliedIndex, replica.Applier.TakeSnapshot());
+            replica.Durable.Compact(node.Log.Snapshot!);
+            Trace.Add(NowMicros, replica.Id, "compact", node.Log.Snapshot);
+        }
+    }
+
+    private void Start(SimReplica replica, long firstTickWithinMicros)
+    {
+        var node = RaftNode.Restart(replica.Config, new Random(Random.Next()), replica.Durable.ToPersistedState());
+        replica.Node = node;
+        replica.Applier = applierFactory(replica.Id);
+        replica.AppliedIndex = 0;
+        if (replica.Durable.Snapshot is { } snapshot)
+        {
+            replica.Applier.Restore(snapshot.Data);
+            replica.AppliedIndex = snapshot.Metadata.LastIncludedIndex;
+            Checker.OnRestored(replica, replica.AppliedIndex);
+        }
+
+        replica.NextLocalTickMicros = replica.Clock.NowMicros + 1 + (firstTickWithinMicros > 0 ? Random.NextInt64(firstTickWithinMicros) : Options.TickMicros);
+        ScheduleTick(replica);
+        Trace.Add(NowMicros, replica.Id, "start", node);
+        replica.Host.OnStart(replica);
+    }
+
+    private void Crash(SimReplica replica, string why)
+    {
+        Trace.Add(NowMicros, replica.Id, why, replica.Node);
+        replica.Host.OnCrash(replica);
+        replica.Node = null;
+        replica.Incarnation++;
+        Checker.OnCrash(replica);
+        Stats.Crashes++;
+        if (!quiet)
+        {
+            ScheduleAfterExactly(
+                50_000 + Random.NextInt64(Options.MaxDowntimeMicros),
+                new SimEvent(EventKind.Restart, replica.Id, replica.Incarnation));
+        }
+    }
+
+    private void InjectFault()
+    {
+        var roll = Random.Next(100);
+        if (Options.Partitions && roll < 25)
+        {
+            var side = Enumerable.Range(0, replicas.Length).Select(_ => Random.Next(2) == 0).ToArray();
+            Heal();
+            for (var a = 0; a < replicas.Length; a++)
+            {
+                for (var b = 0; b < replicas.Length; b++)
+                {
+                    blocked[a, b] = side[a] != side[b];
+                }
+            }
+
+            Trace.Add(NowMicros, -1, $"partition [{string.Join(",", side.Select(s => s ? 1 : 0))}]");
+        }
+        else if (Options.Partitions && roll < 40)
+        {
+            for (var a = 0; a < replicas.Length; a++)
+            {
+                for (var b = 0; b < replicas.Length; b++)
+                {
+                    blocked[a, b] = a != b && Random.Next(10) < 3;
+                }
+            }
+
+            Trace.Add(NowMicros, -1, "asymmetric partition");
+        }
+        else if (Options.Partitions && roll < 50)
+        {
+            var victim = PickVictim(replicas);
+            Isolate(victim.Id);
+            Trace.Add(NowMicros, victim.Id, "isolated");
+        }
+        else if (roll < 72)
+        {
+            Heal();
+            Trace.Add(NowMicros, -1, "heal");
+        }
+        else if (roll < 92)
+        {
+            if (Options.Crashes && replicas.Where(r => r.IsUp).ToArray() is { Length: > 0 } up)
+            {
+                Crash(PickVictim(up), "crash");
+            }
+        }
+        else
+        {
+            var replica = replicas[Random.Next(replicas.Length)];
+            replica.Clock.Rate = 1 + (Random.NextDouble() * 2 - 1) * Options.MaxClockDrift;
+        }
+    }
+
+    /// <summary>The leader with <see cref="SimulationOptions.TargetLeaderRate"/>, else anyone: leader churn is where bugs hide.</summary>
+    private SimReplica PickVictim(IReadOnlyList<SimReplica> candidates)
+    {
+        if (Random.NextDouble() < Options.TargetLeaderRate && CurrentLeader() is { } leader && candidates.Contains(leader))
+        {
+            return leader;
+        }
+
+        return candidates[Random.Next(candidates.Count)];
+    }
+
+    private void Heal() => Array.Clear(blocked);
+
+    private void Isolate(int victim)
+    {
+        for (var other = 0; other < replicas.Length; other++)
+        {
+            blocked[victim, other] = other != victim;
+            blocked[other, victim] = other != victim;
+        }
+    }
+
+    /// <summary>The end of the chaos: a random majority is connected and up, the rest is cut off, the network is quiet.</summary>
+    private void BeginQuiet()
+    {
+        quiet = true;
+        quietSinceMicros = NowMicros;
+        var quorum = replicas.Length / 2 + 1;
+        var order = Enumerable.Range(0, replicas.Length).OrderBy(_ => Random.Next()).ToArray();
+        var size = quorum + Random.Next(replicas.Length - quorum + 1);
+        inMajority = new bool[replicas.Length];
+        foreach (var id in order.Take(size))
+        {
+            inMajority[id] = true;
+        }
+
+        Heal();
+        for (var id = 0; id < replicas.Length; id++)
+        {
+            if (!inMajority[id])
+            {
+                Isolate(id);
+            }
+            else if (!replicas[id].IsUp)
+            {
+                Start(replicas[id], firstTickWithinMicros: 0);
+            }
+        }
+
+        Trace.Add(NowMicros, -1, $"quiet; connected majority [{string.Join(",", order.Take(size).Order())}]");
+    }
+
+    /// <summary>Liveness: a leader in the majority committed a fresh marker command, applied by every majority member.</summary>
+    private bool LivenessReached()
+    {
+        if (marker is { } pending)
+        {
+            var committedTerm = Checker.CommittedTermAt(pending.Index);
+            if (committedTerm != 0 && committedTerm != pending.Term)
+            {
+                marker = null;
+            }
+            else if (committedTerm == pending.Term)
+            {
+                return replicas.Where(r => inMajority[r.Id]).All(r => r.IsUp && r.AppliedIndex >= pending.Index);
+            }
+
+            return false;
+        }
+
+        foreach (var replica in replicas)
+        {
+            if (inMajority[replica.Id] && replica.Node is { Role: RaftRole.Leader })
+            {
+                var result = Propose(replica, [NewCommand()]);
+                if (result.IsAccepted)
+                {
+                    marker = new Marker(result.Index, result.Term);
+                }
+
+                break;
+            }
+        }
+
+        return false;
+    }
+
+    private void ProposeSomething()
+    {
+        var target = Random.Next(5) != 0 ? CurrentLeader() : null;
+        target ??= replicas[Random.Next(replicas.Length)];
+        if (!target.IsUp)
+        {
+            return;
+        }
+
+        var commands = new ReadOnlyMemory<byte>[1 + Random.Next(4)];
+        for (var i = 0; i < commands.Length; i++)
+        {
+            commands[i] = NewCommand();
+        }
+
+        Propose(target, commands);
+    }
+
+    private byte[] NewCommand()
+    {
+        var command = new byte[8 + Random.Next(25)];
+        BinaryPrimitives.WriteInt64LittleEndian(command, ++nextCommandId);
+        Random.NextBytes(command.AsSpan(8));
+        return command;
+    }
+
+    private void ReadSomething()
+    {
+        if (CurrentLeader() is { } leader)
+        {
+            var requestId = ++nextReadId;
+            if (leader.Node!.ReadIndex(requestId))
+            {
+                Checker.OnReadIssued(leader, requestId);
+                Trace.Add(NowMicros, leader.Id, "read index", requestId);
+            }
+        }
+    }
+
+    private void ScheduleTick(SimReplica replica) =>
+        Schedule(
+            Math.Max(NowMicros + 1, replica.Clock.GlobalAt(replica.NextLocalTickMicros)),
+            new SimEvent(EventKind.Tick, replica.Id, replica.Incarnation));
+
+    /// <summary>After an exponentially distributed delay with the given mean (0 or less: never).</summary>
+    private void ScheduleAfter(long meanMicros, SimEvent next)
+    {
+        if (meanMicros > 0)
+        {
+            ScheduleAfterExactly(1 + (long)(-meanMicros * Math.Log(1 - Random.NextDouble())), next);
+        }
+    }
+
+    private void ScheduleAfterExactly(long delayMicros, SimEvent next) => Schedule(NowMicros + delayMicros, next);
+
+    private void Schedule(long atMicros, SimEvent next) => events.Enqueue(next, (atMicros, sequence++));
+
+    private enum EventKind : byte
+    {
+        Tick,
+        Deliver,
+        Fault,
+        Restart,
+        Propose,
+        Read,
+        Transfer,
+        Quiet,
+    }
+
+    private readonly record struct SimEvent(
+        EventKind Kind, int Replica = 0, int Incarnation = 0, RaftMessage? Message = null, byte[]? Encoded = null);
+
+    private readonly record struct Marker(long Index, long Term);
+}
+
+public sealed class SimulationStats
+{
+    public long Steps { get; set; }
+
+    public long MessagesSent { get; set; }
+
+    public long MessagesDelivered { get; set; }
+
+    public long Crashes { get; set; }
+
+    public long ProposalsAccepted { get; set; }
+
+    public long ProposalsOverloaded { get; set; }
+
+    public long ReadsServed { get; set; }
+
+    public long SnapshotsInstalled { get; set; }
+
+    public int LeadersElected { get; set; }
+
+    public long HighestCommitted { get; set; }
+
+    public long LivenessMicros { get; set; }
+}

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using LockService.Raft.Tests.Simulation;
+
+namespace LockService.Raft.Tests;
+
+/// <summary>
+/// The deterministic simulation sweep (docs/SIMULATION.md). RAFT_SIM_SEEDS sets how many seeds (default 2,000),
+/// RAFT_SIM_FIRST_SEED the first one; RAFT_SIM_SEED replays one seed with its trace.
+/// </summary>
+public sealed class SimulationTests
+{
+    [Fact]
+    public void Sweep_AllFaults_EverySeedKeepsEveryInvariant()
+    {
+        var count = EnvironmentInt("RAFT_SIM_SEEDS", 2_000);
+        var first = EnvironmentInt("RAFT_SIM_FIRST_SEED", 1);
+        var failures = new ConcurrentBag<SimulationFailedException>();
+        long steps = 0;
+        long committed = 0;
+        var stopwatch = Stopwatch.StartNew();
+        Parallel.For(
+            first,
+            first + count,
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            seed =>
+            {
+                try
+                {
+                    var stats = new Simulation.Simulation(seed, SimulationOptions.ForSeed(seed)).Run();
+                    Interlocked.Add(ref steps, stats.Steps);
+                    Interlocked.Add(ref committed, stats.HighestCommitted);
+                }
+                catch (SimulationFailedException failure)
+                {
+                    failures.Add(failure);
+                }
+            });
+
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{count} seeds from {first}: {steps} steps, {committed} entries committed, {failures.Count} failures, {stopwatch.Elapsed.TotalSeconds:F1} s");
+        if (!failures.IsEmpty)
+        {
+            var ordered = failures.OrderBy(f => f.Seed).ToList();
+            Assert.Fail(
+                $"{ordered.Count} of {count} seeds failed: {string.Join(", ", ordered.Take(20).Select(f => f.Seed))}\n\n{ordered[0].Message}");
+        }
+    }
+
+    /// <summary>Replays RAFT_SIM_SEED (default: seed 1) and prints its statistics and trace tail.</summary>
+    [Fact]
+    public void ReplaySeed()
+    {
+        var seed = EnvironmentInt("RAFT_SIM_SEED", 1);
+        var simulation = new Simulation.Simulation(seed, SimulationOptions.ForSeed(seed));
+        var stats = simulation.Run();
+        var output = TestContext.Current.TestOutputHelper;
+        output?.WriteLine($"seed {seed}: {simulation.Options}");
+        output?.WriteLine(
+            $"steps={stats.Steps} sent={stats.MessagesSent} delivered={stats.MessagesDelivered} crashes={stats.Crashes} " +
+            $"leaders={stats.LeadersElected} committed={stats.HighestCommitted} accepted={stats.ProposalsAccepted} " +
+            $"overloaded={stats.ProposalsOverloaded} reads={stats.ReadsServed} snapshots={stats.SnapshotsInstalled} " +
+            $"liveness={stats.LivenessMicros / 1000} ms");
+        output?.WriteLine(simulation.Trace.Format());
+    }
+
+    [Fact]
+    public void SameSeed_ReplaysExactly()
+    {
+        static string Run(int seed)
+        {
+            var simulation = new Simulation.Simulation(seed, SimulationOptions.ForSeed(seed));
+            var stats = simulation.Run();
+            return $"{stats.Steps}/{stats.MessagesSent}/{stats.HighestCommitted}/{stats.Crashes}\n{simulation.Trace.Format()}";
+        }
+
+        Assert.Equal(Run(7), Run(7));
+    }
+
+    private static int EnvironmentInt(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out var value) ? value : fallback;
+}

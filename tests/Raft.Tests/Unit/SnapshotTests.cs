@@ -1,0 +1,108 @@
+namespace LockService.Raft.Tests.Unit;
+
+/// <summary>Paper §7: compaction and InstallSnapshot (sent in chunks).</summary>
+public sealed class SnapshotTests
+{
+    [Fact]
+    public void Compaction_DropsTheLogUpToTheAppliedIndex()
+    {
+        var cluster = new TestCluster();
+        cluster.Campaign(0);
+        for (var i = 0; i < 10; i++)
+        {
+            cluster.Propose(0, $"c{i}");
+        }
+
+        var leader = cluster[0];
+        leader.Compact(8, Kit.Bytes("state@8"));
+
+        Assert.Equal(8, leader.SnapshotIndex);
+        Assert.False(leader.TryGetTerm(7, out _));
+        Assert.True(leader.TryGetTerm(8, out _));
+        Assert.Equal(11, leader.LastIndex);
+    }
+
+    [Fact]
+    public void Compaction_BeyondTheAppliedIndexIsRefused()
+    {
+        var cluster = new TestCluster();
+        cluster.Campaign(0);
+        cluster[0].Propose(Kit.Bytes("x"));
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => cluster[0].Compact(2, Kit.Bytes("s")));
+    }
+
+    [Fact]
+    public void InstallSnapshot_FollowerBehindTheCompactedLogReceivesTheSnapshotInBoundedChunks()
+    {
+        var cluster = new TestCluster(configure: c => c with { SnapshotChunkBytes = 7 });
+        cluster.Campaign(0);
+        cluster.Crash(2);
+        for (var i = 0; i < 20; i++)
+        {
+            cluster.Propose(0, $"c{i}");
+        }
+
+        var state = Enumerable.Range(0, 50).Select(i => (byte)i).ToArray();
+        cluster[0].Compact(15, state);
+        var chunks = new List<InstallSnapshot>();
+        cluster.Intercept = m =>
+        {
+            if (m is InstallSnapshot chunk)
+            {
+                chunks.Add(chunk);
+            }
+
+            return m;
+        };
+        cluster.Restart(2);
+        cluster.TickAll(2);
+
+        Assert.Equal(8, chunks.Count);
+        Assert.All(chunks, c => Assert.InRange(c.Chunk.Length, 1, 7));
+        Assert.Equal(15, cluster[2].SnapshotIndex);
+        Assert.Equal(cluster[0].LastIndex, cluster[2].LastIndex);
+        Assert.Equal(cluster[0].CommitIndex, cluster[2].CommitIndex);
+        var installed = cluster.Stores[2].Snapshot!;
+        Assert.Equal(state, installed.Data.ToArray());
+        Assert.Equal(15, installed.Metadata.LastIncludedIndex);
+    }
+
+    [Fact]
+    public void InstallSnapshot_LostChunkIsResentAfterTheNextHeartbeat()
+    {
+        var cluster = new TestCluster(configure: c => c with { SnapshotChunkBytes = 4 });
+        cluster.Campaign(0);
+        cluster.Crash(2);
+        for (var i = 0; i < 5; i++)
+        {
+            cluster.Propose(0, $"c{i}");
+        }
+
+        cluster[0].Compact(5, new byte[20]);
+        var dropped = false;
+        cluster.Intercept = m => m is InstallSnapshot { Offset: 8 } && !dropped && (dropped = true) ? null : m;
+        cluster.Restart(2);
+        cluster.TickAll(4);
+
+        Assert.True(dropped);
+        Assert.Equal(5, cluster[2].SnapshotIndex);
+        Assert.Equal(cluster[0].LastIndex, cluster[2].LastIndex);
+    }
+
+    [Fact]
+    public void InstallSnapshot_ReadyHandsTheSnapshotToTheHostBeforeLaterEntries()
+    {
+        var follower = Kit.Node(1);
+        follower.Step(new InstallSnapshot(0, 1, 2, new SnapshotMetadata(10, 2), 3, 0, Kit.Bytes("abc")));
+
+        var ready = follower.GetReady();
+        Assert.Equal(new SnapshotMetadata(10, 2), ready.Snapshot!.Metadata);
+        Assert.Equal("abc", System.Text.Encoding.UTF8.GetString(ready.Snapshot.Data.Span));
+        Assert.True(ready.CommittedEntries.IsEmpty);
+        Assert.Equal(10, Assert.IsType<AppendResponse>(Assert.Single(ready.MessagesAfterPersist)).Index);
+        follower.Advance(ready);
+        Assert.Equal(10, follower.AppliedIndex);
+        Assert.Equal(10, follower.CommitIndex);
+    }
+}
