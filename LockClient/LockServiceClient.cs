@@ -133,9 +133,14 @@ internal sealed class LockServiceClient : ILockClient
         }
 
         var session = handle.Session;
-        var request = new ReleaseRequest(handle.ReleaseRequest(_ids.Next), session.Id, handle.Name, handle.Token);
+        var request = new ReleaseRequest(handle.ReleaseRequest(_ids.Next), session.Id, handle.Name, handle.Token, _ids.AnsweredBelow);
         var reply = await _caller.CallAsync(
             "release", session.Group, ct => _transport.ReleaseAsync(session.Group, request, ct), _time.GetTimestamp(), cancellationToken).ConfigureAwait(false);
+        if (reply.Status is ReplyStatus.Ok or ReplyStatus.NotHolder or ReplyStatus.StaleToken or ReplyStatus.SessionExpired or ReplyStatus.UnknownSession)
+        {
+            _ids.Complete(request.Request);
+        }
+
         switch (reply.Status)
         {
             case ReplyStatus.Ok:
@@ -307,7 +312,29 @@ internal sealed class LockServiceClient : ILockClient
         var waitMs = timeout == TimeSpan.Zero ? 0
             : timeout == Timeout.InfiniteTimeSpan ? MaxWaitMs
             : Math.Clamp((long)Math.Ceiling(timeout.TotalMilliseconds), 1, MaxWaitMs);
-        var request = new AcquireRequest(_ids.Next(), session.Id, name, mode, waitMs, (long)_options.WaitPollInterval.TotalMilliseconds);
+        var request = new AcquireRequest(
+            _ids.Next(), session.Id, name, mode, waitMs, (long)_options.WaitPollInterval.TotalMilliseconds, _ids.AnsweredBelow);
+        var withdrawing = false;
+        try
+        {
+            return await AcquireUntilAnsweredAsync(group, session, request, waitMs, callerDeadline, w => withdrawing = w, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A withdrawn wait completes its request id when the withdrawal has learned the outcome.
+            if (!withdrawing)
+            {
+                _ids.Complete(request.Request);
+            }
+        }
+    }
+
+    private async Task<(AcquireOutcome Outcome, LockHandle? Handle)> AcquireUntilAnsweredAsync(
+        int group, GroupSession session, AcquireRequest request, long waitMs, long callerDeadline, Action<bool> setWithdrawing,
+        CancellationToken cancellationToken)
+    {
+        var name = request.Name;
+        var mode = request.Mode;
 
         // The caller's deadline bounds the wait for the lock, not the wait for a first answer: until the service
         // has answered once, transient failures are retried for RequestTimeout (or up to the deadline if later).
@@ -332,12 +359,12 @@ internal sealed class LockServiceClient : ILockClient
                     return (AcquireOutcome.SessionLost, null);
                 }
 
-                WithdrawInBackground(group, session, request);
+                setWithdrawing(WithdrawInBackground(group, session, request));
                 return (AcquireOutcome.NotAcquired, null);
             }
             catch (Exception e) when (e is OperationCanceledException or LockServiceException)
             {
-                WithdrawInBackground(group, session, request);
+                setWithdrawing(WithdrawInBackground(group, session, request));
                 throw;
             }
 
@@ -361,7 +388,7 @@ internal sealed class LockServiceClient : ILockClient
                 case ReplyStatus.Queued:
                     if (_time.HasPassed(callerDeadline))
                     {
-                        WithdrawInBackground(group, session, request);
+                        setWithdrawing(WithdrawInBackground(group, session, request));
                         return (AcquireOutcome.NotAcquired, null);
                     }
 
@@ -380,11 +407,12 @@ internal sealed class LockServiceClient : ILockClient
     /// it if it was granted in the meantime: CancelWait, then the acquire re-issued with its own request id, which the
     /// service answers from memory (Granted with its token, or the withdrawn wait's answer).
     /// </summary>
-    private void WithdrawInBackground(int group, GroupSession session, AcquireRequest acquire)
+    /// <returns>Whether a withdrawal started (it then completes the acquire's request id itself).</returns>
+    private bool WithdrawInBackground(int group, GroupSession session, AcquireRequest acquire)
     {
         if (session.IsLost)
         {
-            return;
+            return false;
         }
 
         Sessions.RunInBackground(
@@ -395,16 +423,32 @@ internal sealed class LockServiceClient : ILockClient
                 {
                     for (var round = 0; round < 3; round++)
                     {
-                        var cancel = new CancelWaitRequest(_ids.Next(), session.Id, acquire.Name, acquire.Request);
-                        await _caller.CallAsync(
-                            "cancel-wait", group, ct => _transport.CancelWaitAsync(group, cancel, ct), _time.GetTimestamp(), linked.Token).ConfigureAwait(false);
+                        var cancel = new CancelWaitRequest(_ids.Next(), session.Id, acquire.Name, acquire.Request, _ids.AnsweredBelow);
+                        try
+                        {
+                            await _caller.CallAsync(
+                                "cancel-wait", group, ct => _transport.CancelWaitAsync(group, cancel, ct), _time.GetTimestamp(), linked.Token).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            _ids.Complete(cancel.Request);
+                        }
+
                         var probe = await _caller.CallAsync(
                             "acquire", group, ct => _transport.AcquireAsync(group, acquire, ct), _time.GetTimestamp(), linked.Token).ConfigureAwait(false);
                         if (probe.Status == ReplyStatus.Granted)
                         {
-                            var release = new ReleaseRequest(_ids.Next(), session.Id, acquire.Name, probe.Token);
-                            await _caller.CallAsync(
-                                "release", group, ct => _transport.ReleaseAsync(group, release, ct), _time.GetTimestamp(), linked.Token).ConfigureAwait(false);
+                            var release = new ReleaseRequest(_ids.Next(), session.Id, acquire.Name, probe.Token, _ids.AnsweredBelow);
+                            try
+                            {
+                                await _caller.CallAsync(
+                                    "release", group, ct => _transport.ReleaseAsync(group, release, ct), _time.GetTimestamp(), linked.Token).ConfigureAwait(false);
+                            }
+                            finally
+                            {
+                                _ids.Complete(release.Request);
+                            }
+
                             break;
                         }
 
@@ -420,9 +464,14 @@ internal sealed class LockServiceClient : ILockClient
                 {
                     // A lost session releases its waits on the service; a disposed client closes its sessions.
                 }
+                finally
+                {
+                    _ids.Complete(acquire.Request);
+                }
             },
             "cancel-wait",
             group);
+        return true;
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

@@ -3,20 +3,28 @@ using LockService.Client;
 namespace LockService.Protocol;
 
 /// <summary>
-/// Identifies a client command for exactly-once application: the service remembers the latest answer per client
-/// and returns it for a retried command instead of applying it again.
+/// Identifies a client command for exactly-once application: the service remembers the answers per client and
+/// returns the remembered one for a retried command instead of applying it again. Each request also carries
+/// <c>AnsweredBelow</c>: the client has received the answers of all its sequence numbers below it, so the service
+/// may forget them (Raft dissertation §6.3); 0 forgets nothing.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("LockService.RequestId")]
 public readonly record struct RequestId([property: Id(0)] Guid ClientId, [property: Id(1)] long Sequence);
 
 [GenerateSerializer, Immutable, Alias("LockService.OpenSessionRequest")]
-public sealed record OpenSessionRequest([property: Id(0)] RequestId Request, [property: Id(1)] long TtlMs);
+public sealed record OpenSessionRequest(
+    [property: Id(0)] RequestId Request,
+    [property: Id(1)] long TtlMs,
+    [property: Id(2)] long AnsweredBelow = 0);
 
 [GenerateSerializer, Immutable, Alias("LockService.KeepAliveRequest")]
 public sealed record KeepAliveRequest([property: Id(0)] Guid SessionId);
 
 [GenerateSerializer, Immutable, Alias("LockService.CloseSessionRequest")]
-public sealed record CloseSessionRequest([property: Id(0)] RequestId Request, [property: Id(1)] Guid SessionId);
+public sealed record CloseSessionRequest(
+    [property: Id(0)] RequestId Request,
+    [property: Id(1)] Guid SessionId,
+    [property: Id(2)] long AnsweredBelow = 0);
 
 /// <param name="WaitMs">0: try once. Otherwise wait in FIFO order up to this long (on the service's lease clock).</param>
 /// <param name="PollMs">How long this call may stay open; a still-queued request answers <see cref="ReplyStatus.Queued"/>
@@ -28,14 +36,16 @@ public sealed record AcquireRequest(
     [property: Id(2)] string Name,
     [property: Id(3)] LockMode Mode,
     [property: Id(4)] long WaitMs,
-    [property: Id(5)] long PollMs);
+    [property: Id(5)] long PollMs,
+    [property: Id(6)] long AnsweredBelow = 0);
 
 [GenerateSerializer, Immutable, Alias("LockService.ReleaseRequest")]
 public sealed record ReleaseRequest(
     [property: Id(0)] RequestId Request,
     [property: Id(1)] Guid SessionId,
     [property: Id(2)] string Name,
-    [property: Id(3)] FencingToken Token);
+    [property: Id(3)] FencingToken Token,
+    [property: Id(4)] long AnsweredBelow = 0);
 
 /// <summary>Withdraws a waiting acquire, identified by the request id it was made with.</summary>
 [GenerateSerializer, Immutable, Alias("LockService.CancelWaitRequest")]
@@ -43,4 +53,5 @@ public sealed record CancelWaitRequest(
     [property: Id(0)] RequestId Request,
     [property: Id(1)] Guid SessionId,
     [property: Id(2)] string Name,
-    [property: Id(3)] RequestId AcquireRequest);
+    [property: Id(3)] RequestId AcquireRequest,
+    [property: Id(4)] long AnsweredBelow = 0);

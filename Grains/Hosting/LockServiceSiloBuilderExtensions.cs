@@ -29,8 +29,20 @@ public static class LockServiceSiloBuilderExtensions
         {
             var configured = services.GetRequiredService<IOptions<LockServiceOptions>>().Value;
             var grains = services.GetRequiredService<IGrainFactory>();
-            await grains.GetGrain<ILockTopologyGrain>(ILockDirectoryGrain.Key)
+            var topology = await grains.GetGrain<ILockTopologyGrain>(ILockDirectoryGrain.Key)
                 .Establish(new LockTopology(configured.GroupCount, configured.ReplicasPerGroup));
+
+            // Wake every replica so groups elect leaders before the first client call (idempotent across silos).
+            var wakeUps = new List<Task>();
+            for (var group = 0; group < topology.GroupCount; group++)
+            {
+                for (var replica = 0; replica < topology.ReplicasPerGroup; replica++)
+                {
+                    wakeUps.Add(grains.GetGrain<IReplicaPeerGrain>(LockGroups.ReplicaKey(group, replica)).Status());
+                }
+            }
+
+            await Task.WhenAll(wakeUps);
         });
         return builder;
     }

@@ -109,10 +109,11 @@ public sealed class ReplicaStore
     }
 
     /// <summary>
-    /// Records a snapshot covering the log up to <paramref name="index"/> and drops the entries it covers. Entries
-    /// after it are kept when the log reaches past it (compaction), and dropped otherwise (an installed snapshot).
+    /// Records a snapshot covering the log up to <paramref name="index"/> and drops the entries it covers. With
+    /// <paramref name="discardLog"/> (a snapshot installed from the leader) every entry goes; otherwise (compaction of
+    /// the replica's own applied log) the entries after it stay.
     /// </summary>
-    public async Task SaveSnapshotAsync(long index, long term, byte[] snapshot, byte[]? hardState, CancellationToken cancellationToken = default)
+    public async Task SaveSnapshotAsync(long index, long term, byte[] snapshot, byte[]? hardState, bool discardLog = false, CancellationToken cancellationToken = default)
     {
         ThrowIfFenced();
         var blobName = $"{_partition}/{index:D19}-{Guid.NewGuid():N}";
@@ -120,7 +121,7 @@ public sealed class ReplicaStore
         await blob.UploadAsync(BinaryData.FromBytes(snapshot), overwrite: false, cancellationToken);
 
         var previous = _meta;
-        var keepsSuffix = index < previous.LastIndex && index >= previous.FirstIndex - 1;
+        var keepsSuffix = !discardLog && index < previous.LastIndex && index >= previous.FirstIndex - 1;
         var meta = previous with
         {
             SnapshotIndex = index,

@@ -175,7 +175,19 @@ internal sealed class SessionPool : IAsyncDisposable
     private async Task<GroupSession> OpenAsync(int group)
     {
         await Task.Yield();
-        var request = new OpenSessionRequest(_ids.Next(), (long)_options.SessionTtl.TotalMilliseconds);
+        var request = new OpenSessionRequest(_ids.Next(), (long)_options.SessionTtl.TotalMilliseconds, _ids.AnsweredBelow);
+        try
+        {
+            return await OpenWithAsync(group, request).ConfigureAwait(false);
+        }
+        finally
+        {
+            _ids.Complete(request.Request);
+        }
+    }
+
+    private async Task<GroupSession> OpenWithAsync(int group, OpenSessionRequest request)
+    {
 
         // The first send time, not the last: a retried open returns the answer remembered from its first
         // application, whose renewal point may precede any later attempt.
@@ -260,10 +272,17 @@ internal sealed class SessionPool : IAsyncDisposable
     {
         try
         {
-            var request = new CloseSessionRequest(_ids.Next(), session.Id);
-            using var timeout = new CancellationTokenSource(_options.CallTimeout, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            await _transport.CloseSessionAsync(session.Group, request, linked.Token).ConfigureAwait(false);
+            var request = new CloseSessionRequest(_ids.Next(), session.Id, _ids.AnsweredBelow);
+            try
+            {
+                using var timeout = new CancellationTokenSource(_options.CallTimeout, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+                await _transport.CloseSessionAsync(session.Group, request, linked.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                _ids.Complete(request.Request);
+            }
         }
         catch (OperationCanceledException)
         {

@@ -5,12 +5,56 @@ namespace LockService.Client.Transport;
 /// <summary>
 /// Hands out request ids for exactly-once commands: one client id per SDK instance, sequence numbers increasing
 /// from 1. A retried command reuses its id, so the service applies it once and returns the remembered answer.
+/// Tracks which requests are still in flight, so every request can tell the service below which sequence number
+/// all answers have arrived (<see cref="AnsweredBelow"/>) and the service can forget them.
 /// </summary>
 internal sealed class RequestIds(Guid clientId)
 {
+    private readonly object _gate = new();
+    private readonly SortedSet<long> _inFlight = [];
     private long _sequence;
 
     public Guid ClientId { get; } = clientId;
 
-    public RequestId Next() => new(ClientId, Interlocked.Increment(ref _sequence));
+    public RequestId Next()
+    {
+        lock (_gate)
+        {
+            var sequence = ++_sequence;
+            _inFlight.Add(sequence);
+            return new RequestId(ClientId, sequence);
+        }
+    }
+
+    /// <summary>The answer to <paramref name="request"/> arrived (or the request is given up for good): never resent.</summary>
+    public void Complete(RequestId request)
+    {
+        lock (_gate)
+        {
+            _inFlight.Remove(request.Sequence);
+        }
+    }
+
+    /// <summary>Every sequence number below this one has been answered or given up.</summary>
+    public long AnsweredBelow
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight.Count == 0 ? _sequence + 1 : _inFlight.Min;
+            }
+        }
+    }
+
+    internal int InFlightCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight.Count;
+            }
+        }
+    }
 }

@@ -86,7 +86,7 @@ public sealed class ReplicaStoreTests(AzuriteFixture azurite)
     {
         var (store, _) = await Open();
         await store.SaveAsync(null, 1, Entries("a", "b", "c", "d"), Ct);
-        await store.SaveSnapshotAsync(2, 1, [42], null, Ct);
+        await store.SaveSnapshotAsync(2, 1, [42], null, cancellationToken: Ct);
 
         var (_, state) = await Open();
         Assert.Equal(2, state.SnapshotIndex);
@@ -101,7 +101,7 @@ public sealed class ReplicaStoreTests(AzuriteFixture azurite)
     {
         var (store, _) = await Open();
         await store.SaveAsync(null, 1, Entries("a", "b"), Ct);
-        await store.SaveSnapshotAsync(10, 3, [7], [5], Ct);
+        await store.SaveSnapshotAsync(10, 3, [7], [5], discardLog: true, Ct);
         await store.SaveAsync(null, 11, Entries("k"), Ct);
 
         var (_, state) = await Open();
@@ -109,6 +109,19 @@ public sealed class ReplicaStoreTests(AzuriteFixture azurite)
         Assert.Equal(11, state.FirstIndex);
         Assert.Equal(["k"], Texts(state));
         Assert.Equal([5], state.HardState);
+    }
+
+    [Fact]
+    public async Task An_installed_snapshot_inside_the_log_drops_the_entries_after_it_too()
+    {
+        var (store, _) = await Open();
+        await store.SaveAsync(null, 1, Entries("a", "b", "c", "d"), Ct);
+        await store.SaveSnapshotAsync(2, 4, [8], null, discardLog: true, Ct);
+
+        var (_, state) = await Open();
+        Assert.Equal(2, state.SnapshotIndex);
+        Assert.Empty(state.Entries);
+        Assert.Equal(3, state.FirstIndex);
     }
 
     [Fact]
