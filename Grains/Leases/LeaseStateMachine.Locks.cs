@@ -25,13 +25,9 @@ public sealed partial class LeaseStateMachine
                 $"Mode must be Exclusive or Shared, lock-delay 0..{_limits.MaxLockDelayMs} ms, wait deadline not negative.");
         }
 
+        // Each request is its own entry: one client's session serves all of its callers, which contend for a lock
+        // among themselves like any other holders (locks are not reentrant; a second exclusive request waits).
         _locks.TryGetValue(acquire.Lock, out var lockState);
-        if (lockState is not null && FindEntry(lockState, session) is { } existing)
-        {
-            return existing.State == EntryState.Holding
-                ? new Rejected(RejectionCode.AlreadyHolder, $"Session {session.Id} already holds '{acquire.Lock}' with token {existing.Token}.")
-                : new Rejected(RejectionCode.AlreadyWaiting, $"Session {session.Id} already waits for '{acquire.Lock}'.");
-        }
 
         if (session.EntryCount >= _limits.MaxLocksPerSession)
         {
@@ -86,20 +82,15 @@ public sealed partial class LeaseStateMachine
             return NotHolder(release);
         }
 
-        if (FindEntry(lockState, session) is { State: EntryState.Holding } entry)
+        if (FindEntry(lockState, session, e => e.State == EntryState.Holding && e.Token == release.Token) is { } entry)
         {
-            if (release.Token == entry.Token)
-            {
-                lockState.RemoveHolder(entry);
-                session.RemoveEntry(entry);
-                session.HeldCount--;
-                entry.State = EntryState.Gone;
-                Touch(lockState);
-                PromoteTouched();
-                return Done.Instance;
-            }
-
-            return release.Token < entry.Token ? StaleToken(release, entry.Token) : NotHolder(release);
+            lockState.RemoveHolder(entry);
+            session.RemoveEntry(entry);
+            session.HeldCount--;
+            entry.State = EntryState.Gone;
+            Touch(lockState);
+            PromoteTouched();
+            return Done.Instance;
         }
 
         // A token older than a current holder's was superseded; it can never free the newer grant.
@@ -116,7 +107,7 @@ public sealed partial class LeaseStateMachine
         }
 
         if (_locks.TryGetValue(cancel.Lock, out var lockState) &&
-            FindEntry(lockState, session) is { } entry && entry.Sequence == cancel.AcquireSequence)
+            FindEntry(lockState, session, e => e.Sequence == cancel.AcquireSequence) is { } entry)
         {
             if (entry.State == EntryState.Holding)
             {
@@ -226,14 +217,14 @@ public sealed partial class LeaseStateMachine
         Emit(new WaitResolved(waiter.Session.Id, waiter.Request, waiter.Lock.Name, answer));
     }
 
-    /// <summary>The session's entry for the lock, searching whichever list is shorter.</summary>
-    private static LockEntry? FindEntry(LockState lockState, SessionState session)
+    /// <summary>The session's entry for the lock that matches, searching whichever list is shorter.</summary>
+    private static LockEntry? FindEntry(LockState lockState, SessionState session, Func<LockEntry, bool> matches)
     {
         if (session.EntryCount <= lockState.HolderCount + lockState.WaiterCount)
         {
             for (var entry = session.FirstEntry; entry is not null; entry = entry.SessionNext)
             {
-                if (ReferenceEquals(entry.Lock, lockState))
+                if (ReferenceEquals(entry.Lock, lockState) && matches(entry))
                 {
                     return entry;
                 }
@@ -244,7 +235,7 @@ public sealed partial class LeaseStateMachine
 
         for (var entry = lockState.FirstHolder; entry is not null; entry = entry.Next)
         {
-            if (ReferenceEquals(entry.Session, session))
+            if (ReferenceEquals(entry.Session, session) && matches(entry))
             {
                 return entry;
             }
@@ -252,7 +243,7 @@ public sealed partial class LeaseStateMachine
 
         for (var entry = lockState.FirstWaiter; entry is not null; entry = entry.Next)
         {
-            if (ReferenceEquals(entry.Session, session))
+            if (ReferenceEquals(entry.Session, session) && matches(entry))
             {
                 return entry;
             }

@@ -232,13 +232,33 @@ public sealed class LockRulesTests
     }
 
     [Fact]
-    public void Already_holding_or_waiting_is_refused_and_changes_nothing()
+    public void Locks_are_not_reentrant_a_session_contends_with_itself_like_anyone_else()
     {
         var h = ThreeSessions();
-        h.Grant(C1, S1, "a");
-        Assert.Equal(RejectionCode.AlreadyHolder, Assert.IsType<Rejected>(h.Acquire(C1, S1, "a")).Code);
-        h.Acquire(C2, S2, "a", waitUntilMs: 50_000);
-        Assert.Equal(RejectionCode.AlreadyWaiting, Assert.IsType<Rejected>(h.Acquire(C2, S2, "a", waitUntilMs: 50_000)).Code);
+        var first = h.Grant(C1, S1, "a");
+        Assert.Same(Busy.Instance, h.Acquire(C1, S1, "a"));
+        Assert.Equal(new Queued(1), h.Acquire(C1, S1, "a", waitUntilMs: 50_000));
+        var second = h.Acquire(C1, S1, "a", waitUntilMs: 50_000);
+        Assert.Equal(new Queued(2), second);
+
+        Assert.Same(Done.Instance, h.Release(C1, S1, "a", first));
+        var holder = Assert.Single(h.Machine.Describe("a")!.Holders);
+        Assert.Equal(S1, holder.Session);
+        Assert.True(holder.Token > first);
+        Assert.Single(h.Machine.Describe("a")!.Waiters);
+    }
+
+    [Fact]
+    public void A_session_may_hold_a_shared_lock_more_than_once_and_releases_each_by_its_token()
+    {
+        var h = ThreeSessions();
+        var one = Assert.IsType<Granted>(h.Acquire(C1, S1, "s", LockMode.Shared)).Token;
+        var two = Assert.IsType<Granted>(h.Acquire(C1, S1, "s", LockMode.Shared)).Token;
+        Assert.NotEqual(one, two);
+
+        Assert.Same(Done.Instance, h.Release(C1, S1, "s", one));
+        Assert.Equal(two, Assert.Single(h.Machine.Describe("s")!.Holders).Token);
+        Assert.Equal(RejectionCode.StaleToken, Assert.IsType<Rejected>(h.Release(C1, S1, "s", one)).Code); // a newer grant exists
     }
 
     [Fact]

@@ -1,0 +1,131 @@
+using Azure.Data.Tables;
+using LockService.Client;
+using LockService.Hosting;
+using LockService.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+
+namespace LockService.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// An in-process cluster of silos hosting the lock service on Azurite, with a client that has the SDK. Each
+/// instance uses its own service id, table and container, so tests never see each other's state; two instances
+/// built with the same <see cref="Name"/> share durable state (a restart of the whole cluster).
+/// </summary>
+public sealed class LockServiceCluster : IAsyncDisposable
+{
+    private LockServiceCluster(InProcessTestCluster cluster, string name, int groupCount)
+    {
+        Cluster = cluster;
+        Name = name;
+        GroupCount = groupCount;
+    }
+
+    public InProcessTestCluster Cluster { get; }
+
+    public string Name { get; }
+
+    public int GroupCount { get; }
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public ILockClient LockClient => Cluster.Client.ServiceProvider.GetRequiredService<ILockClient>();
+
+    public static string NewName() => "t" + Guid.NewGuid().ToString("N")[..12];
+
+    public static async Task<LockServiceCluster> StartAsync(
+        AzuriteFixture azurite, int silos = 3, string? name = null, int groupCount = 1, Action<LockClientOptions>? client = null)
+    {
+        name ??= NewName();
+        var builder = new InProcessTestClusterBuilder((short)silos);
+        builder.Options.ServiceId = name;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.MaxProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+            });
+            silo.AddAzureTableGrainStorage(LockServiceInfo.StorageProviderName, o =>
+            {
+                o.TableServiceClient = new TableServiceClient(azurite.ConnectionString);
+                o.TableName = name + "state";
+            });
+            silo.AddLockService(o =>
+            {
+                o.StorageConnectionString = azurite.ConnectionString;
+                o.TableName = name + "log";
+                o.SnapshotContainer = name + "-snapshots";
+                o.GroupCount = groupCount;
+            });
+        });
+        builder.ConfigureClient(c => c.Services.AddLockClient(o =>
+        {
+            o.SessionTtl = TimeSpan.FromSeconds(5);
+            o.RequestTimeout = TimeSpan.FromSeconds(20);
+            client?.Invoke(o);
+        }));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new LockServiceCluster(cluster, name, groupCount);
+    }
+
+    public IReplicaPeerGrain Replica(int group, int replica) => Grains.GetGrain<IReplicaPeerGrain>(LockGroups.ReplicaKey(group, replica));
+
+    public ILockReplicaGrain ClientReplica(int group, int replica) => Grains.GetGrain<ILockReplicaGrain>(LockGroups.ReplicaKey(group, replica));
+
+    /// <summary>Polls the replicas' own views until one of them leads with a majority agreeing; no event exists to await.</summary>
+    public async Task<ReplicaStatus> WaitForLeaderAsync(int group = 0, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var statuses = await Task.WhenAll(Enumerable.Range(0, 3).Select(r => TryStatus(group, r)));
+            var leader = statuses.FirstOrDefault(s => s is { Role: "Leader" });
+            if (leader is not null)
+            {
+                var followers = statuses.Count(s => s is not null && s.Term == leader.Term && s.LeaderId == LockGroups.ParseReplicaKey(leader.ReplicaKey).Replica);
+                if (followers >= 2)
+                {
+                    return leader;
+                }
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No leader in group {group}: {string.Join("; ", statuses.Select(s => s?.ToString() ?? "unreachable"))}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task<ReplicaStatus?> TryStatus(int group, int replica)
+    {
+        try
+        {
+            return await Replica(group, replica).Status().WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Cluster.StopAllSilosAsync();
+        }
+        catch (Exception)
+        {
+            // Killed silos may refuse a clean stop.
+        }
+
+        await Cluster.DisposeAsync();
+    }
+}
