@@ -238,7 +238,7 @@ public sealed partial class ReplicaGrain(
         _raft.CommitIndex,
         _appliedIndex,
         _raft.LastIndex,
-        RuntimeIdentity,
+        GrainContext.Address.SiloAddress?.ToString() ?? "",
         _stopped,
         _leases.SessionCount,
         _leases.LockCount));
