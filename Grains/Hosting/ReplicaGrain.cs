@@ -31,6 +31,7 @@ public sealed partial class ReplicaGrain(
 {
     private readonly LockServiceOptions _options = options.Value;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
+    private readonly Guid _activationId = Guid.NewGuid();
     private readonly Dictionary<long, PendingProposal> _proposals = [];
     private readonly Dictionary<Leases.RequestId, TaskCompletionSource<LeaseResult>> _waitWatchers = [];
     private readonly Dictionary<long, TaskCompletionSource<bool>> _reads = [];
@@ -241,7 +242,8 @@ public sealed partial class ReplicaGrain(
         GrainContext.Address.SiloAddress?.ToString() ?? "",
         _stopped,
         _leases.SessionCount,
-        _leases.LockCount));
+        _leases.LockCount,
+        _activationId));
 
     /// <summary>
     /// Drains the Raft core: send what may go early, persist, send what depended on it, install and apply, serve

@@ -13,4 +13,5 @@ public sealed record ReplicaStatus(
     [property: Id(7)] string Silo,
     [property: Id(8)] bool Fenced,
     [property: Id(9)] int Sessions,
-    [property: Id(10)] int HeldLocks);
+    [property: Id(10)] int HeldLocks,
+    [property: Id(11)] Guid ActivationId);
