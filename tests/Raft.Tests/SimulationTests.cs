@@ -80,3 +80,95 @@ public sealed class SimulationTests
     private static int EnvironmentInt(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out var value) ? value : fallback;
 }
+
+/// <summary>The simulator's extension points, which the lease state machine will use.</summary>
+public sealed class SimulationHookTests
+{
+    [Fact]
+    public void Hooks_AppliersHostsClocksAndStepChecksAreAllDriven()
+    {
+        var hosts = new List<CountingHost>();
+        var appliers = 0;
+        var steps = 0;
+        var options = SimulationOptions.ForSeed(5) with { ChaosMicros = 3_000_000, MaxClockDrift = 0.05 };
+        var simulation = new Simulation.Simulation(
+            5,
+            options,
+            _ =>
+            {
+                appliers++;
+                return new HashingApplier();
+            },
+            _ =>
+            {
+                var host = new CountingHost();
+                hosts.Add(host);
+                return host;
+            });
+        simulation.AfterEachStep = _ => steps++;
+
+        var stats = simulation.Run();
+
+        Assert.Equal(stats.Steps, steps);
+        Assert.True(appliers >= options.Replicas * 2, "an applier per replica, and a fresh one per (re)start");
+        Assert.All(hosts, h => Assert.True(h.Ticks > 0 && h.Starts > 0));
+        Assert.Contains(hosts, h => h.SoftStates.Any(s => s.Role == RaftRole.Leader));
+        foreach (var replica in simulation.Replicas)
+        {
+            Assert.InRange(replica.Clock.Rate, 0.95, 1.05);
+        }
+    }
+
+    [Fact]
+    public void VirtualClock_RunsAtItsRateAndStaysContinuousWhenTheRateChanges()
+    {
+        long now = 0;
+        var clock = new VirtualClock(() => now, 1.05, startLocalMicros: 500);
+        now = 1_000_000;
+        Assert.Equal(1_050_500, clock.NowMicros);
+        clock.Rate = 0.5;
+        Assert.Equal(1_050_500, clock.NowMicros);
+        now = 2_000_000;
+        Assert.Equal(1_550_500, clock.NowMicros);
+        Assert.Equal(2_000_000, clock.GlobalAt(1_550_500));
+    }
+
+    [Fact]
+    public void AfterEachStep_ViolationFailsTheRunWithItsSeedAndTrace()
+    {
+        var simulation = new Simulation.Simulation(9, SimulationOptions.ForSeed(9));
+        simulation.AfterEachStep = s =>
+        {
+            if (s.NowMicros > 1_000_000)
+            {
+                throw new InvariantViolation("custom check");
+            }
+        };
+
+        var failure = Assert.Throws<SimulationFailedException>(() => simulation.Run());
+        Assert.Equal(9, failure.Seed);
+        Assert.Contains("custom check", failure.Message);
+        Assert.Contains("RAFT_SIM_SEED=9", failure.Message);
+    }
+
+    private sealed class CountingHost : ReplicaHost
+    {
+        public int Ticks { get; private set; }
+
+        public int Starts { get; private set; }
+
+        public double Rate { get; private set; }
+
+        public List<SoftState> SoftStates { get; } = [];
+
+        public override void OnStart(SimReplica replica) => Starts++;
+
+        public override void OnTick(SimReplica replica)
+        {
+            Ticks++;
+            Rate = replica.Clock.Rate;
+        }
+
+        public override void OnSoftStateChanged(SimReplica replica, SoftState state) => SoftStates.Add(state);
+    }
+}

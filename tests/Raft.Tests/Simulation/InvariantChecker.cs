@@ -231,6 +231,44 @@ public sealed class InvariantChecker(IReadOnlyList<SimReplica> replicas)
         {
             throw new InvariantViolation($"durability: committed entry {index}@{term} is durable on only {holders} replicas");
         }
+
+        CheckNoElectableLogLacks(index, term);
+    }
+
+    /// <summary>
+    /// The heart of leader completeness, checked on what is durable: no replica whose log lacks the highest committed
+    /// entry may be able to collect a majority of votes under the up-to-date rule (§5.4.1). This fails the moment a
+    /// leader commits an entry that a later leader could still overwrite (Figure 8), not only once it is overwritten.
+    /// </summary>
+    private void CheckNoElectableLogLacks(long index, long term)
+    {
+        foreach (var candidate in replicas)
+        {
+            var log = candidate.Durable;
+            if (log.SnapshotIndex >= index || (log.TryGetTerm(index, out var held) && held == term))
+            {
+                continue;
+            }
+
+            log.TryGetTerm(log.LastIndex, out var lastTerm);
+            var votes = 0;
+            foreach (var voter in replicas)
+            {
+                var voterLog = voter.Durable;
+                voterLog.TryGetTerm(voterLog.LastIndex, out var voterLastTerm);
+                if (lastTerm > voterLastTerm || (lastTerm == voterLastTerm && log.LastIndex >= voterLog.LastIndex))
+                {
+                    votes++;
+                }
+            }
+
+            if (votes >= quorum)
+            {
+                throw new InvariantViolation(
+                    $"leader completeness: replica {candidate.Id} lacks committed entry {index}@{term} but could be elected " +
+                    $"(its log ends at {log.LastIndex}@{lastTerm}, {votes} replicas would vote for it)");
+            }
+        }
     }
 
     private void CheckStateHash(SimReplica replica, long index)

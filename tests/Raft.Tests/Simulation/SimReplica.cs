@@ -43,6 +43,9 @@ public sealed class SimReplica
 
     internal long NextLocalTickMicros { get; set; }
 
+    /// <summary>A Ready whose write is still in progress (the node keeps stepping messages meanwhile).</summary>
+    internal Ready? PendingReady { get; set; }
+
     /// <summary>Highest commit index of this incarnation already checked against the committed log.</summary>
     internal long CheckedCommit { get; set; }
 

@@ -217,6 +217,9 @@ public sealed class Simulation
             case EventKind.Quiet:
                 BeginQuiet();
                 break;
+            case EventKind.Persisted:
+                OnPersisted(replicas[next.Replica], next.Incarnation);
+                break;
         }
     }
 
@@ -261,11 +264,14 @@ public sealed class Simulation
         }
     }
 
-    /// <summary>The host loop of the contract in <see cref="Ready"/>: send early messages, persist, send the rest, apply, advance.</summary>
+    /// <summary>
+    /// The host loop of the contract in <see cref="Ready"/>: send the early messages, persist (taking simulated
+    /// time, during which the node keeps stepping messages), send the rest, apply, advance.
+    /// </summary>
     private void ProcessReady(SimReplica replica)
     {
         var node = replica.Node;
-        while (node is not null && replica.Node == node && node.HasReady)
+        while (node is not null && replica.Node == node && replica.PendingReady is null && node.HasReady)
         {
             Checker.Observe(replica);
             var ready = node.GetReady();
@@ -274,56 +280,77 @@ public sealed class Simulation
                 Send(message);
             }
 
-            if (ready.MustPersist && !quiet && Options.CrashDuringReadyRate > 0 && Random.NextDouble() < Options.CrashDuringReadyRate)
+            if (ready.MustPersist && Options.MaxPersistMicros > 0)
             {
-                Crash(replica, "crash before persisting a ready");
+                replica.PendingReady = ready;
+                ScheduleAfterExactly(1 + Random.NextInt64(Options.MaxPersistMicros), new SimEvent(EventKind.Persisted, replica.Id, replica.Incarnation));
                 return;
             }
 
-            replica.Durable.Persist(ready);
-            Checker.OnPersist(replica, ready);
-            foreach (var message in ready.MessagesAfterPersist)
-            {
-                Send(message);
-            }
-
-            if (ready.Snapshot is { } snapshot)
-            {
-                replica.Applier.Restore(snapshot.Data);
-                replica.AppliedIndex = snapshot.Metadata.LastIncludedIndex;
-                Checker.OnRestored(replica, replica.AppliedIndex);
-                Stats.SnapshotsInstalled++;
-                Trace.Add(NowMicros, replica.Id, "install", snapshot);
-            }
-
-            foreach (ref readonly var entry in ready.CommittedEntries.Span)
-            {
-                if (entry.Index != replica.AppliedIndex + 1)
-                {
-                    throw new InvariantViolation($"replica {replica.Id} was handed {entry} to apply after {replica.AppliedIndex}");
-                }
-
-                replica.Applier.Apply(entry);
-                replica.AppliedIndex = entry.Index;
-                Checker.OnApplied(replica, entry);
-            }
-
-            if (ready.SoftState is { } softState)
-            {
-                Trace.Add(NowMicros, replica.Id, "soft state", softState);
-                replica.Host.OnSoftStateChanged(replica, softState);
-            }
-
-            foreach (var read in ready.ReadStates)
-            {
-                Checker.OnReadState(replica, read);
-                Stats.ReadsServed++;
-                replica.Host.OnReadState(replica, read);
-            }
-
-            node.Advance(ready);
-            MaybeCompact(replica, node);
+            CompleteReady(replica, node, ready);
         }
+    }
+
+    private void OnPersisted(SimReplica replica, int incarnation)
+    {
+        if (replica.Incarnation == incarnation && replica.PendingReady is { } ready && replica.Node is { } node)
+        {
+            replica.PendingReady = null;
+            CompleteReady(replica, node, ready);
+        }
+    }
+
+    private void CompleteReady(SimReplica replica, RaftNode node, Ready ready)
+    {
+        if (ready.MustPersist && !quiet && Options.CrashDuringReadyRate > 0 && Random.NextDouble() < Options.CrashDuringReadyRate)
+        {
+            Crash(replica, "crash before persisting a ready");
+            return;
+        }
+
+        replica.Durable.Persist(ready);
+        Checker.OnPersist(replica, ready);
+        foreach (var message in ready.MessagesAfterPersist)
+        {
+            Send(message);
+        }
+
+        if (ready.Snapshot is { } snapshot)
+        {
+            replica.Applier.Restore(snapshot.Data);
+            replica.AppliedIndex = snapshot.Metadata.LastIncludedIndex;
+            Checker.OnRestored(replica, replica.AppliedIndex);
+            Stats.SnapshotsInstalled++;
+            Trace.Add(NowMicros, replica.Id, "install", snapshot);
+        }
+
+        foreach (ref readonly var entry in ready.CommittedEntries.Span)
+        {
+            if (entry.Index != replica.AppliedIndex + 1)
+            {
+                throw new InvariantViolation($"replica {replica.Id} was handed {entry} to apply after {replica.AppliedIndex}");
+            }
+
+            replica.Applier.Apply(entry);
+            replica.AppliedIndex = entry.Index;
+            Checker.OnApplied(replica, entry);
+        }
+
+        if (ready.SoftState is { } softState)
+        {
+            Trace.Add(NowMicros, replica.Id, "soft state", softState);
+            replica.Host.OnSoftStateChanged(replica, softState);
+        }
+
+        foreach (var read in ready.ReadStates)
+        {
+            Checker.OnReadState(replica, read);
+            Stats.ReadsServed++;
+            replica.Host.OnReadState(replica, read);
+        }
+
+        node.Advance(ready);
+        MaybeCompact(replica, node);
     }
 
     private void MaybeCompact(SimReplica replica, RaftNode node)
@@ -361,6 +388,7 @@ public sealed class Simulation
         Trace.Add(NowMicros, replica.Id, why, replica.Node);
         replica.Host.OnCrash(replica);
         replica.Node = null;
+        replica.PendingReady = null;
         replica.Incarnation++;
         Checker.OnCrash(replica);
         Stats.Crashes++;
@@ -580,6 +608,7 @@ public sealed class Simulation
         Read,
         Transfer,
         Quiet,
+        Persisted,
     }
 
     private readonly record struct SimEvent(

@@ -38,6 +38,12 @@ public sealed record SimulationOptions
 
     public bool Crashes { get; init; }
 
+    /// <summary>
+    /// A Ready's write takes up to this long (0: done at once). Meanwhile the leader's early appends are out, the
+    /// node keeps stepping messages, and a crash loses the write.
+    /// </summary>
+    public long MaxPersistMicros { get; init; }
+
     /// <summary>Chance per Ready that the replica crashes after sending its before-persist messages, before persisting.</summary>
     public double CrashDuringReadyRate { get; init; }
 
@@ -86,6 +92,7 @@ public sealed record SimulationOptions
             Partitions = true,
             Crashes = true,
             CrashDuringReadyRate = random.NextDouble() * 0.005,
+            MaxPersistMicros = random.Next(4) == 0 ? 0 : 100 + random.Next(random.Next(2) == 0 ? 2_000 : 20_000),
             MeanFaultIntervalMicros = (long)(50_000 * Math.Pow(40, random.NextDouble())),
             MaxDowntimeMicros = (long)(100_000 * Math.Pow(30, random.NextDouble())),
             TargetLeaderRate = random.NextDouble(),
