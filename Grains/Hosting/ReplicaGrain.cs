@@ -288,7 +288,7 @@ public sealed partial class ReplicaGrain(
         }
         catch (ReplicaFencedException)
         {
-            metrics.Fenced.Add(1);
+            metrics.Fenced.Add(1, new KeyValuePair<string, object?>("lockservice.replica", _key));
             Stop("fenced: another activation of this replica wrote first");
         }
         catch (Exception e) when (!_stopped)

@@ -20,17 +20,27 @@ public sealed class DuplicateActivationTests(AzuriteFixture azurite)
     public async Task A_leader_whose_write_is_refused_stops_acting_and_the_group_carries_on()
     {
         await using var cluster = await LockServiceCluster.StartAsync(azurite);
-        using var fenced = new FencedCounter();
         var locks = cluster.LockClient;
         var held = await locks.AcquireAsync("kept", TimeSpan.FromSeconds(10), cancellationToken: Ct);
         var leader = await cluster.WaitForLeaderAsync();
+        using var fenced = new FencedCounter(leader.ReplicaKey);
 
-        // The "other activation" writes the leader's meta row first.
+        // The "other activation" writes the leader's meta row (retrying while the leader itself keeps writing it).
         var table = new TableServiceClient(azurite.ConnectionString).GetTableClient(cluster.Name + "log");
         var partition = leader.ReplicaKey.Replace('/', '_');
-        var meta = (await table.GetEntityAsync<TableEntity>(partition, "meta", cancellationToken: Ct)).Value;
-        meta["WrittenBy"] = "another activation";
-        await table.UpdateEntityAsync(meta, meta.ETag, TableUpdateMode.Replace, Ct);
+        for (var written = false; !written;)
+        {
+            var meta = (await table.GetEntityAsync<TableEntity>(partition, "meta", cancellationToken: Ct)).Value;
+            meta["WrittenBy"] = "another activation";
+            try
+            {
+                await table.UpdateEntityAsync(meta, meta.ETag, TableUpdateMode.Replace, Ct);
+                written = true;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+            }
+        }
 
         // The leader writes at its next clock tick (a session is open), is refused, and stops.
         await fenced.Reached.WaitAsync(TimeSpan.FromSeconds(20), Ct);
@@ -55,7 +65,7 @@ public sealed class DuplicateActivationTests(AzuriteFixture azurite)
         private readonly MeterListener _listener = new();
         private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public FencedCounter()
+        public FencedCounter(string replicaKey)
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
@@ -64,11 +74,14 @@ public sealed class DuplicateActivationTests(AzuriteFixture azurite)
                     listener.EnableMeasurementEvents(instrument);
                 }
             };
-            _listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
             {
-                if (value > 0)
+                foreach (var tag in tags)
                 {
-                    _reached.TrySetResult();
+                    if (tag.Key == "lockservice.replica" && Equals(tag.Value, replicaKey) && value > 0)
+                    {
+                        _reached.TrySetResult();
+                    }
                 }
             });
             _listener.Start();
