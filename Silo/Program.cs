@@ -1,6 +1,7 @@
 using System.Net;
 using LockService.Hosting;
 using LockService.Silo.Hosting;
+using LockService.Silo.Inspection;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
@@ -48,13 +49,17 @@ builder.UseOrleans(silo =>
     silo.AddDashboard();
 });
 
+builder.Services.AddSingleton<LockServiceInspector>();
+
 var app = builder.Build();
 app.MapGet("/healthz", () => Results.Ok("ok"));
+app.MapGet("/", () => Results.Redirect("/leases"));
+app.MapLeasePages();
 app.MapOrleansDashboard("/dashboard");
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     app.Logger.LogInformation(
-        "Silo ready: dashboard http://127.0.0.1:{HttpPort}/dashboard, gateway 127.0.0.1:{GatewayPort}, silo port {SiloPort}",
-        hostOptions.HttpPort, hostOptions.GatewayPort, hostOptions.SiloPort);
+        "Silo ready: dashboard http://127.0.0.1:{HttpPort}/dashboard, lease pages http://127.0.0.1:{HttpPort}/leases, gateway 127.0.0.1:{GatewayPort}, silo port {SiloPort}",
+        hostOptions.HttpPort, hostOptions.HttpPort, hostOptions.GatewayPort, hostOptions.SiloPort);
 });
 app.Run();

@@ -50,7 +50,7 @@ done
 echo
 echo "LockService is running with $silos silos (logs in .data/logs/)."
 for ((i = 0; i < silos; i++)); do
-  echo "  silo $i: dashboard http://127.0.0.1:$((8080 + i))/dashboard  gateway 127.0.0.1:$((30000 + i))  pid ${silo_pids[$i]}"
+  echo "  silo $i: dashboard http://127.0.0.1:$((8080 + i))/dashboard  leases http://127.0.0.1:$((8080 + i))/leases  gateway 127.0.0.1:$((30000 + i))  pid ${silo_pids[$i]}"
 done
 echo "Kill any silo (kill -9 PID) and the others carry on. Press Ctrl+C to stop everything."
 # Keep running while any silo does; a killed silo leaves the others serving.

@@ -34,4 +34,8 @@ public interface ILockReplicaGrain : IGrainWithStringKey
 
     [Alias("IsCurrent")]
     Task<IsCurrentReply> IsCurrent(string name, FencingToken token);
+
+    /// <summary>Locks of this group whose names start with <paramref name="prefix"/>, in ordinal order, a page at a time.</summary>
+    [Alias("List")]
+    Task<ListReply> List(string prefix, string? after, int limit);
 }

@@ -55,6 +55,23 @@ public sealed record IsCurrentReply(
     [property: Id(2)] int LeaderHint = -1,
     [property: Id(3)] string? Message = null);
 
+[GenerateSerializer, Immutable, Alias("LockService.LockSummaryInfo")]
+public sealed record LockSummaryInfo(
+    [property: Id(0)] string Name,
+    [property: Id(1)] int Holders,
+    [property: Id(2)] int Waiters,
+    [property: Id(3)] LockMode? Mode,
+    [property: Id(4)] FencingToken NewestToken);
+
+/// <param name="Continuation">Pass as <c>after</c> to get the next page; null on the last page.</param>
+[GenerateSerializer, Immutable, Alias("LockService.ListReply")]
+public sealed record ListReply(
+    [property: Id(0)] ReplyStatus Status,
+    [property: Id(1)] IReadOnlyList<LockSummaryInfo> Locks,
+    [property: Id(2)] string? Continuation,
+    [property: Id(3)] int LeaderHint = -1,
+    [property: Id(4)] string? Message = null);
+
 /// <summary>How lock names map to Raft groups; fixed for the life of a cluster (moving a lock would break its token order).</summary>
 [GenerateSerializer, Immutable, Alias("LockService.LockTopology")]
 public sealed record LockTopology([property: Id(0)] int GroupCount, [property: Id(1)] int ReplicasPerGroup);

@@ -204,6 +204,28 @@ public sealed partial class ReplicaGrain
             : new IsCurrentReply(ReplyStatus.Ok, _leases.IsCurrent(name, token));
     }
 
+    public async Task<ListReply> List(string prefix, string? after, int limit)
+    {
+        if (limit is < 1 or > MaxListPage)
+        {
+            return new ListReply(ReplyStatus.InvalidArgument, [], null, Message: $"limit must be 1..{MaxListPage}.");
+        }
+
+        var refusal = await ReadBarrierAsync();
+        if (refusal is { } r)
+        {
+            return new ListReply(r.Status, [], null, r.LeaderHint, r.Message);
+        }
+
+        var page = _leases.List(prefix ?? "", after, limit);
+        return new ListReply(
+            ReplyStatus.Ok,
+            page.Locks.Select(l => new LockSummaryInfo(l.Name, l.Holders, l.Waiters, l.Mode, l.NewestToken)).ToArray(),
+            page.Continuation);
+    }
+
+    private const int MaxListPage = 1000;
+
     private async Task<ProposalOutcome> ProposeAsync(LeaseCommand command)
     {
         if (!IsLeader)

@@ -12,6 +12,9 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Warning, "Session {SessionId} of lock group {Group} lost ({Reason}); {HandleCount} lock(s) fired LostToken")]
     public static partial void SessionLost(ILogger logger, Guid sessionId, int group, LostReason reason, int handleCount);
 
+    [LoggerMessage(20, LogLevel.Debug, "Session {SessionId} of lock group {Group} closed ({Reason})")]
+    public static partial void SessionClosed(ILogger logger, Guid sessionId, int group, LostReason reason);
+
     [LoggerMessage(3, LogLevel.Debug, "Keepalive of session {SessionId} failed with {Status}; retrying in {DelayMs} ms")]
     public static partial void KeepAliveRetry(ILogger logger, Guid sessionId, ReplyStatus status, long delayMs);
 

@@ -251,7 +251,14 @@ internal sealed class SessionPool : IAsyncDisposable
 
     private void OnSessionLost(GroupSession session, LostReason reason, IReadOnlyList<LockHandle> handles)
     {
-        Log.SessionLost(_logger, session.Id, session.Group, reason, handles.Count);
+        if (reason == LostReason.ClientDisposed && handles.Count == 0)
+        {
+            Log.SessionClosed(_logger, session.Id, session.Group, reason); // a normal shutdown, not a loss
+        }
+        else
+        {
+            Log.SessionLost(_logger, session.Id, session.Group, reason, handles.Count);
+        }
         lock (_gate)
         {
             if (_current.TryGetValue(session.Group, out var current) && current.IsCompletedSuccessfully && current.Result == session)

@@ -36,6 +36,8 @@ internal sealed class FakeReplica(string key) : ILockReplicaGrain
 
     public Task<IsCurrentReply> IsCurrent(string name, FencingToken token) => Answer((s, hint) => new IsCurrentReply(s, true, hint));
 
+    public Task<ListReply> List(string prefix, string? after, int limit) => Answer((s, hint) => new ListReply(s, [], null, hint));
+
     private async Task<T> Answer<T>(Func<ReplyStatus, int, T> reply)
     {
         Calls++;
