@@ -7,7 +7,7 @@ namespace LockService.Hosting;
 /// <summary>Moves a replica back to its own silo when silos return, so one silo failure never takes a majority.</summary>
 public sealed partial class ReplicaGrain
 {
-    private const int PlacementCheckTicks = 40;
+    private const int PlacementCheckTicks = 20;
     private const int MisplacedChecksBeforeMove = 3;
     private int _ticksSincePlacementCheck;
     private int _misplacedChecks;
