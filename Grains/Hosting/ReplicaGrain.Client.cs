@@ -39,8 +39,10 @@ public sealed partial class ReplicaGrain
             return new SessionReply(refusal.Status, request.SessionId, 0, refusal.LeaderHint, refusal.Message);
         }
 
+        // A new leader may not have applied every entry committed before its term yet: until it has, a session it
+        // does not know may still exist, so only the answer after the renewal's tick applies is trusted.
         var session = LeaseIds.ToSessionId(request.SessionId);
-        if (_leases.GetSession(session) is null)
+        if (_appliedIndex >= _leaderCaughtUpIndex && _leases.GetSession(session) is null)
         {
             return SessionGone(request.SessionId);
         }
@@ -295,9 +297,11 @@ public sealed partial class ReplicaGrain
             return false;
         }
 
-        if (_raft.Role != Raft.RaftRole.Leader)
+        if (!IsLeader)
         {
-            refusal = new Refusal(ReplyStatus.NotLeader, LeaderHint(), null);
+            refusal = _raft.Role == Raft.RaftRole.Leader
+                ? new Refusal(ReplyStatus.Unavailable, _replica, "The new leader is taking over; retry.")
+                : new Refusal(ReplyStatus.NotLeader, LeaderHint(), null);
             return false;
         }
 

@@ -51,6 +51,7 @@ public sealed partial class ReplicaGrain(
     private IReplicaPeerGrain[] _peers = [];
     private long _appliedIndex;
     private long _appliedTerm;
+    private long _leaderCaughtUpIndex = long.MaxValue;
     private long _snapshotIndex;
     private long _nextReadId;
     private int _ticksSinceClockEntry;
@@ -60,7 +61,8 @@ public sealed partial class ReplicaGrain(
 
     private TimeSpan LocalNow => Stopwatch.GetElapsedTime(_startTimestamp);
 
-    private bool IsLeader => !_stopped && _raft.Role == RaftRole.Leader;
+    /// <summary>Leads and has taken up the lease clock (done in the pump once the term's first Ready is persisted).</summary>
+    private bool IsLeader => !_stopped && _raft.Role == RaftRole.Leader && _clock.IsLeader;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -262,15 +264,23 @@ public sealed partial class ReplicaGrain(
             while (!_stopped && _raft.HasReady)
             {
                 var ready = _raft.GetReady();
-                if (ready.SoftState is { } softState)
+                var becameLeader = ready.SoftState is { Role: RaftRole.Leader };
+                if (ready.SoftState is { } softState && !becameLeader)
                 {
-                    OnSoftState(softState);
+                    OnLostLeadership(softState);
                 }
 
                 Send(ready.MessagesBeforePersist);
                 if (ready.MustPersist)
                 {
                     await PersistAsync(ready);
+                }
+
+                if (becameLeader)
+                {
+                    // After the entries of this Ready were reported to the lease clock: a new leader's clock must
+                    // start from the last clock entry of its log.
+                    OnBecameLeader(ready.SoftState!.Value);
                 }
 
                 Send(ready.MessagesAfterPersist);
@@ -450,23 +460,30 @@ public sealed partial class ReplicaGrain(
         logger.LogInformation("Replica {ReplicaKey} compacted its log up to {SnapshotIndex} ({SnapshotBytes} bytes)", _key, index, data.Length);
     }
 
-    private void OnSoftState(SoftState softState)
+    private void OnBecameLeader(SoftState softState)
     {
-        if (softState.Role == RaftRole.Leader)
+        if (_clock.IsLeader)
         {
-            _clock.BecomeLeader(LocalNow);
-            _ticksSinceClockEntry = int.MaxValue / 2; // write the clock at once
-            metrics.LeaderChanges.Add(1);
-            logger.LogInformation("Replica {ReplicaKey} became leader in term {Term}", _key, softState.Term);
-            return;
+            // Leader again in a newer term without a Ready in between: what waited on the old term cannot be answered.
+            FailPending(ReplyStatus.NotLeader);
         }
 
+        _clock.BecomeLeader(LocalNow);
+        _leaderCaughtUpIndex = _raft.LastIndex; // this term's no-op: applied, it brings every earlier commit
+        _ticksSinceClockEntry = int.MaxValue / 2; // write the clock at once
+        metrics.LeaderChanges.Add(1);
+        logger.LogInformation("Replica {ReplicaKey} became leader in term {Term}", _key, softState.Term);
+    }
+
+    private void OnLostLeadership(SoftState softState)
+    {
         if (_clock.IsLeader)
         {
             _clock.StepDown();
             logger.LogInformation("Replica {ReplicaKey} is no longer leader (term {Term}, leader {LeaderId})", _key, softState.Term, softState.LeaderId);
         }
 
+        _leaderCaughtUpIndex = long.MaxValue;
         FailPending(ReplyStatus.NotLeader);
     }
 
