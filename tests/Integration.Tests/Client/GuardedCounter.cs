@@ -11,6 +11,7 @@ internal sealed class GuardedCounter
 {
     private readonly object _gate = new();
     private readonly List<FencingToken> _entries = [];
+    private readonly List<long> _entryTimes = [];
     private int _inside;
     private int _overlaps;
     private int _value;
@@ -30,6 +31,22 @@ internal sealed class GuardedCounter
         }
     }
 
+    /// <summary>The longest time between two consecutive entries into the critical section (the longest stall).</summary>
+    public TimeSpan LongestGap()
+    {
+        lock (_gate)
+        {
+            var longest = TimeSpan.Zero;
+            for (var i = 1; i < _entryTimes.Count; i++)
+            {
+                var gap = System.Diagnostics.Stopwatch.GetElapsedTime(_entryTimes[i - 1], _entryTimes[i]);
+                longest = gap > longest ? gap : longest;
+            }
+
+            return longest;
+        }
+    }
+
     /// <summary>The critical section: call it only while holding the lock whose grant is <paramref name="token"/>.</summary>
     public async Task IncrementAsync(FencingToken token)
     {
@@ -41,6 +58,7 @@ internal sealed class GuardedCounter
         lock (_gate)
         {
             _entries.Add(token);
+            _entryTimes.Add(System.Diagnostics.Stopwatch.GetTimestamp());
         }
 
         var read = Volatile.Read(ref _value);

@@ -5,7 +5,7 @@ using LockService.Protocol;
 namespace LockService.Integration.Tests.Client;
 
 /// <summary>How a partitioned client's calls fail.</summary>
-internal enum Partition
+public enum Partition
 {
     /// <summary>Connected: calls go through.</summary>
     None,

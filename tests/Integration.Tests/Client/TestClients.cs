@@ -2,6 +2,7 @@ using LockService.Client;
 using LockService.Client.Hosting;
 using LockService.Client.Transport;
 using LockService.Integration.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LockService.Integration.Tests.Client;
@@ -27,12 +28,14 @@ internal sealed class TestClients(LockServiceCluster cluster) : IAsyncDisposable
     }
 
     public LockServiceClient Create(
-        Action<LockClientOptions>? configure = null, Func<ILockServiceTransport, ILockServiceTransport>? wrap = null, TimeProvider? time = null)
+        Action<LockClientOptions>? configure = null, Func<ILockServiceTransport, ILockServiceTransport>? wrap = null, TimeProvider? time = null,
+        ILoggerFactory? logs = null)
     {
         var options = Options(configure);
         time ??= TimeProvider.System;
-        ILockServiceTransport transport = new OrleansLockTransport(new GrainFactoryResolver(cluster.Grains), options, time, NullLogger.Instance);
-        var client = new LockServiceClient(wrap?.Invoke(transport) ?? transport, options, time);
+        ILockServiceTransport transport = new OrleansLockTransport(
+            new GrainFactoryResolver(cluster.Grains), options, time, logs?.CreateLogger("LockService.Client.Transport") ?? NullLogger.Instance);
+        var client = new LockServiceClient(wrap?.Invoke(transport) ?? transport, options, time, logs);
         lock (_clients)
         {
             _clients.Add(client);
@@ -41,8 +44,8 @@ internal sealed class TestClients(LockServiceCluster cluster) : IAsyncDisposable
         return client;
     }
 
-    public IReadOnlyList<LockServiceClient> Create(int count, Action<LockClientOptions>? configure = null) =>
-        [.. Enumerable.Range(0, count).Select(_ => Create(configure))];
+    public IReadOnlyList<LockServiceClient> Create(int count, Action<LockClientOptions>? configure = null, ILoggerFactory? logs = null) =>
+        [.. Enumerable.Range(0, count).Select(_ => Create(configure, logs: logs))];
 
     public async ValueTask DisposeAsync()
     {
