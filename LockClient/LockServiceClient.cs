@@ -386,6 +386,9 @@ internal sealed class LockServiceClient : ILockClient
                 case ReplyStatus.Busy or ReplyStatus.TimedOut:
                     return (AcquireOutcome.NotAcquired, null);
                 case ReplyStatus.Queued:
+                    // Queued: the service now answers re-issues of this wait from the wait itself, so the wait
+                    // must not hold back AnsweredBelow for as long as it lasts (see RequestIds.Acknowledge).
+                    _ids.Acknowledge(request.Request);
                     if (_time.HasPassed(callerDeadline))
                     {
                         setWithdrawing(WithdrawInBackground(group, session, request));

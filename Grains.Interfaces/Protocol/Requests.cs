@@ -6,7 +6,8 @@ namespace LockService.Protocol;
 /// Identifies a client command for exactly-once application: the service remembers the answers per client and
 /// returns the remembered one for a retried command instead of applying it again. Each request also carries
 /// <c>AnsweredBelow</c>: the client has received the answers of all its sequence numbers below it, so the service
-/// may forget them (Raft dissertation §6.3); 0 forgets nothing.
+/// may forget them (Raft dissertation §6.3); 0 forgets nothing. A waiting acquire counts as answered once it is
+/// queued: the service answers its re-issues from the wait itself, so a long wait does not pin <c>AnsweredBelow</c>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("LockService.RequestId")]
 public readonly record struct RequestId([property: Id(0)] Guid ClientId, [property: Id(1)] long Sequence);

@@ -23,7 +23,8 @@ public sealed record Tick(long ClockMs, IReadOnlyList<SessionId> Renewals) : Lea
 
 /// <summary>
 /// A command sent on behalf of a client. <paramref name="AnsweredBelow"/>: the client has received the answers of
-/// all its requests with a lower sequence number, so the state machine may forget them (§6.3).
+/// all its requests with a lower sequence number, so the state machine may forget them (§6.3). A waiting
+/// <see cref="Acquire"/> below it is answered from its wait (granted, queued, or ended), never applied again.
 /// </summary>
 public abstract record ClientCommand(RequestId Request, ulong AnsweredBelow) : LeaseCommand;
 

@@ -124,6 +124,38 @@ public sealed partial class LeaseStateMachine
             $"Request {cancel.AcquireSequence} of session {cancel.Session} does not wait for '{cancel.Lock}' (it timed out, was cancelled, or never queued).");
     }
 
+    /// <summary>
+    /// The answer to a re-issued waiting Acquire that its client has acknowledged (see <c>ApplyClientCommand</c>):
+    /// Granted with its token once promoted, Queued while it waits, Busy once the wait ended without a grant (its
+    /// deadline passed or it was withdrawn). Reads only: a stale copy can never queue or grant a second time.
+    /// </summary>
+    private LeaseResult AnswerFromWait(Acquire acquire)
+    {
+        if (!TryGetSession(acquire.Session, acquire.Request.Client, out var session))
+        {
+            return UnknownSession(acquire.Session);
+        }
+
+        if (!_locks.TryGetValue(acquire.Lock, out var lockState) ||
+            FindEntry(lockState, session, e => e.Sequence == acquire.Request.Sequence) is not { } entry)
+        {
+            return Busy.Instance;
+        }
+
+        if (entry.State == EntryState.Holding)
+        {
+            return new Granted(entry.Token);
+        }
+
+        var position = 1;
+        for (var waiter = lockState.FirstWaiter; waiter is not null && !ReferenceEquals(waiter, entry); waiter = waiter.Next)
+        {
+            position++;
+        }
+
+        return new Queued(position);
+    }
+
     /// <summary>Whether a new holder of <paramref name="mode"/> fits beside the current holders.</summary>
     private bool CanHold(LockState lockState, LockMode mode, out bool blockedByCapacity)
     {

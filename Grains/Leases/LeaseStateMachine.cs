@@ -102,6 +102,15 @@ public sealed partial class LeaseStateMachine
             client.Forget(command.AnsweredBelow);
             if (sequence < client.AnsweredBelow)
             {
+                // A wait may last hours while its client sends thousands of other requests, so the client counts a
+                // waiting Acquire as answered once it is queued (it would otherwise pin AnsweredBelow, and every
+                // later answer of that client would be kept until MaxPendingRequestsPerClient refused them all).
+                // The wait's re-issues are answered from the wait itself. Nothing is applied or remembered here.
+                if (command is Acquire { WaitUntilMs: not Acquire.NoWait } wait)
+                {
+                    return AnswerFromWait(wait);
+                }
+
                 return new Rejected(
                     RejectionCode.AlreadyAnswered,
                     $"Request {command.Request} was already answered and acknowledged; this is a stale copy.");

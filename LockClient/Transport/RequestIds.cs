@@ -35,6 +35,14 @@ internal sealed class RequestIds(Guid clientId)
         }
     }
 
+    /// <summary>
+    /// A waiting acquire was queued: from now on the service answers its re-issues from the wait itself (granted,
+    /// still queued, or ended), not from its exactly-once memory, so it stops holding back <see cref="AnsweredBelow"/>.
+    /// A wait can last hours; pinning AnsweredBelow that long would make the service keep every later answer of this
+    /// client until its limit of unacknowledged answers refused all of them. The wait may still be re-issued.
+    /// </summary>
+    public void Acknowledge(RequestId request) => Complete(request);
+
     /// <summary>Every sequence number below this one has been answered or given up.</summary>
     public long AnsweredBelow
     {

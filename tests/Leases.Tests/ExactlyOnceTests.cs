@@ -7,6 +7,7 @@ namespace LockService.Leases.Tests;
 public sealed class ExactlyOnceTests
 {
     private static readonly ClientId C1 = LeaseHarness.Client(1);
+    private static readonly ClientId C2 = LeaseHarness.Client(2);
     private static readonly SessionId S1 = LeaseHarness.Session(1);
     private static readonly SessionId S2 = LeaseHarness.Session(2);
 
@@ -67,5 +68,48 @@ public sealed class ExactlyOnceTests
         h.Release(C1, S1, "a", token);
         Assert.Equal(refused, h.Apply(second));
         Assert.Null(h.Machine.Describe("b"));
+    }
+
+    [Fact]
+    public void A_wait_acknowledged_once_queued_is_answered_from_itself_and_does_not_pin_the_clients_answers()
+    {
+        // Regression: the client used to keep a long wait unacknowledged, so every later answer of that client was
+        // remembered until MaxPendingRequestsPerClient refused all its requests (e.g. a process waiting to become
+        // leader while serving other locks). Now the client acknowledges a wait once it is queued.
+        var h = new LeaseHarness(new LeaseLimits { MaxPendingRequestsPerClient = 3 });
+        h.Open(C2, S2);
+        var holder = h.Grant(C2, S2, "leader");
+        h.Open(C1, S1);
+        var wait = new Acquire(h.NextRequest(C1), 0, S1, "leader", LockMode.Exclusive, WaitUntilMs: 50_000);
+        Assert.Equal(new Queued(1), h.Apply(wait));
+
+        // Many more requests than the limit, each acknowledging every answer before it, the wait's included.
+        for (var i = 0; i < 10; i++)
+        {
+            var acquire = h.NextRequest(C1);
+            var token = Assert.IsType<Granted>(h.Apply(new Acquire(acquire, acquire.Sequence, S1, "work", LockMode.Exclusive))).Token;
+            var release = h.NextRequest(C1);
+            Assert.Equal(Done.Instance, h.Apply(new Release(release, release.Sequence, S1, "work", token)));
+        }
+
+        // Re-issued, the wait is answered from the queue without applying anything, then with its grant.
+        var before = LeaseHarness.Snapshot(h.Machine, includePosition: false);
+        Assert.Equal(new Queued(1), h.Apply(wait with { WaitUntilMs = 60_000 }));
+        Assert.Equal(before, LeaseHarness.Snapshot(h.Machine, includePosition: false));
+        var released = h.NextRequest(C2);
+        Assert.Equal(Done.Instance, h.Apply(new Release(released, released.Sequence, S2, "leader", holder)));
+        var granted = Assert.IsType<Granted>(Assert.Single(h.Events.OfType<WaitResolved>(), e => e.Request == wait.Request).Answer);
+        Assert.Equal(granted, h.Apply(wait));
+        Assert.Equal(granted.Token, Assert.Single(h.Machine.Describe("leader")!.Holders).Token);
+
+        // A wait that ended without a grant answers Busy; a copy that does not wait is still refused as stale.
+        var second = new Acquire(h.NextRequest(C2), 0, S2, "leader", LockMode.Exclusive, WaitUntilMs: 50_000);
+        Assert.Equal(new Queued(1), h.Apply(second));
+        Assert.Equal(Done.Instance, h.Cancel(C2, S2, "leader", second.Request.Sequence));
+        var later = h.NextRequest(C2);
+        h.Apply(new Acquire(later, later.Sequence, S2, "other", LockMode.Exclusive));
+        Assert.Equal(Busy.Instance, h.Apply(second));
+        Assert.Equal(RejectionCode.AlreadyAnswered, Assert.IsType<Rejected>(h.Apply(second with { WaitUntilMs = Acquire.NoWait })).Code);
+        Assert.Empty(h.Machine.Describe("leader")!.Waiters);
     }
 }
