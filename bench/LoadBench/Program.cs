@@ -41,7 +41,8 @@ namespace LockService.LoadBench
     internal sealed record BenchOptions(
         int[] Clients, string[] Scenarios, double WarmupS, double DurationS, int Repeats, double PrewarmS, double CallTimeoutS,
         int FailoverRounds, double FailoverS, double FailoverCallTimeoutS, int Silos, int Groups, string Azurite, string OutDirectory,
-        bool Attach, string AttachStorage, string AttachClusterId, string AttachServiceId, string? CompareEtcd, string Label)
+        bool Attach, string AttachStorage, string AttachClusterId, string AttachServiceId, string? CompareEtcd, string Label,
+        int? ClientCallTimeoutMs, int? ClientWaitPollMs)
     {
         public static BenchOptions? Parse(string[] args)
         {
@@ -58,6 +59,8 @@ namespace LockService.LoadBench
                           --failover-rounds 5 [FAILOVER_ROUNDS] --failover-s 8 [FAILOVER_S]   --failover-call-timeout-s 1 [FAILOVER_CALL_TIMEOUT]
                           --silos 3 [SILOS]                     --groups 1 [GROUPS]             --azurite disk|memory [AZURITE]
                           --out DIR [OUT] (default .data/bench/<stamp>)                          --label NAME [LABEL]
+                          --client-call-timeout-ms N [CLIENT_CALL_TIMEOUT_MS]  --client-wait-poll-ms N [CLIENT_WAIT_POLL_MS]
+                                   (LockClientOptions.CallTimeout / WaitPollInterval of every bench client; default: the SDK's)
                           --compare-etcd PATH/bench.jsonl [COMPARE_ETCD]  (adds the peers' etcd figures and ratios to the summary)
                           --attach [ATTACH=1]  use a running cluster instead (tools/run.sh's: --storage UseDevelopmentStorage=true
                                    --cluster-id lockservice-dev --service-id lockservice); no failover rounds then
@@ -109,7 +112,9 @@ namespace LockService.LoadBench
                 AttachClusterId: Get("cluster-id", "CLUSTER_ID", "lockservice-dev"),
                 AttachServiceId: Get("service-id", "SERVICE_ID", "lockservice"),
                 CompareEtcd: Get("compare-etcd", "COMPARE_ETCD", "") is { Length: > 0 } c ? c : null,
-                Label: Get("label", "LABEL", attach ? "lockservice-attached" : $"lockservice-{I("silos", "SILOS", "3")}silo"));
+                Label: Get("label", "LABEL", attach ? "lockservice-attached" : $"lockservice-{I("silos", "SILOS", "3")}silo"),
+                ClientCallTimeoutMs: Get("client-call-timeout-ms", "CLIENT_CALL_TIMEOUT_MS", "") is { Length: > 0 } ct ? int.Parse(ct, CultureInfo.InvariantCulture) : null,
+                ClientWaitPollMs: Get("client-wait-poll-ms", "CLIENT_WAIT_POLL_MS", "") is { Length: > 0 } wp ? int.Parse(wp, CultureInfo.InvariantCulture) : null);
         }
     }
 
@@ -228,11 +233,28 @@ namespace LockService.LoadBench
         // ------------------------------------------------------------ sessions
 
         /// <summary>A client with a session of its own: an <see cref="ILockClient"/> of its own over the shared cluster client.</summary>
-        private async Task<(ILockClient Client, ServiceProvider Services)> NewClientAsync()
+        private async Task<(ILockClient Client, ServiceProvider Services)> NewClientAsync(RecordingLoggerProvider? logs = null)
         {
             var services = new ServiceCollection();
             services.AddSingleton<IGrainFactory>(_grains);
-            services.AddLockClient(o => o.SessionTtl = TimeSpan.FromSeconds(10));
+            if (logs is not null)
+            {
+                services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+            }
+
+            services.AddLockClient(o =>
+            {
+                o.SessionTtl = TimeSpan.FromSeconds(10);
+                if (options.ClientCallTimeoutMs is { } callTimeout)
+                {
+                    o.CallTimeout = TimeSpan.FromMilliseconds(callTimeout);
+                }
+
+                if (options.ClientWaitPollMs is { } poll)
+                {
+                    o.WaitPollInterval = TimeSpan.FromMilliseconds(poll);
+                }
+            });
             var provider = services.BuildServiceProvider();
             await Task.Yield();
             return (provider.GetRequiredService<ILockClient>(), provider);
@@ -461,10 +483,12 @@ namespace LockService.LoadBench
             for (var round = 1; round <= options.FailoverRounds; round++)
             {
                 var leader = await probe.WaitForLeaderAsync(0, TimeSpan.FromSeconds(60), spread: true, cancellationToken: cancellationToken);
-                var session = await NewClientAsync();
+                var logs = new RecordingLoggerProvider();
+                var session = await NewClientAsync(logs);
                 var name = $"bench/{options.Label}/failover/{round}/{DateTime.UtcNow.Ticks:x}";
                 var acquires = new List<(long Sent, long Received)>(65536);
                 var errors = new List<(long At, string What)>();
+                var calls = new List<(long Sent, long Done, string What)>(65536);
                 using var hard = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 hard.CancelAfter(TimeSpan.FromSeconds(options.FailoverS + 30));
                 var started = Stopwatch.GetTimestamp();
@@ -487,6 +511,7 @@ namespace LockService.LoadBench
                             lock (errors)
                             {
                                 errors.Add((Stopwatch.GetTimestamp(), "acquire:" + e.GetType().Name));
+                                calls.Add((sent, Stopwatch.GetTimestamp(), "acquire failed: " + e.GetType().Name));
                             }
 
                             await Task.Delay(10, CancellationToken.None);
@@ -497,18 +522,25 @@ namespace LockService.LoadBench
                             break;
                         }
 
-                        lock (acquires)
+                        lock (errors)
                         {
                             acquires.Add((sent, Stopwatch.GetTimestamp()));
+                            calls.Add((sent, Stopwatch.GetTimestamp(), "acquire ok " + handle.Token));
                         }
 
                         for (var attempt = 0; attempt < 50 && Stopwatch.GetTimestamp() < end + (long)(10 * Freq); attempt++)
                         {
+                            var releaseSent = Stopwatch.GetTimestamp();
                             try
                             {
                                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(hard.Token);
                                 deadline.CancelAfter(callTimeout);
                                 await handle.ReleaseAsync(deadline.Token);
+                                lock (errors)
+                                {
+                                    calls.Add((releaseSent, Stopwatch.GetTimestamp(), "release ok"));
+                                }
+
                                 break;
                             }
                             catch (Exception e) when (!hard.IsCancellationRequested)
@@ -516,6 +548,7 @@ namespace LockService.LoadBench
                                 lock (errors)
                                 {
                                     errors.Add((Stopwatch.GetTimestamp(), "release:" + e.GetType().Name));
+                                    calls.Add((releaseSent, Stopwatch.GetTimestamp(), "release failed: " + e.GetType().Name));
                                 }
 
                                 if (e is LockNotHeldException or StaleFencingTokenException)
@@ -543,6 +576,7 @@ namespace LockService.LoadBench
 
                 var newLeader = await probe.WaitForLeaderAsync(0, TimeSpan.FromSeconds(30), aboveTerm: leader.Term, cancellationToken: cancellationToken);
                 var result = Summarize(round, victim, leader, newLeader, killedAt, acquires, errors);
+                await WriteTimelineAsync(round, killedAt, calls, logs, result);
                 _failovers.Add(result);
                 await File.AppendAllTextAsync(jsonl, JsonSerializer.Serialize(result, Json) + "\n", CancellationToken.None);
                 Log($"round {round}: SIGKILLed {victim} hosting leader {leader.ReplicaKey} (term {leader.Term}); gap kill->next acquire {Ms(result.GapNextMs)} ms, " +
@@ -553,6 +587,24 @@ namespace LockService.LoadBench
 
             var gaps = _failovers.Where(f => f.GapNextMs is not null).Select(f => f.GapNextMs!.Value).ToArray();
             Log($"failover: median gap kill->next acquire = {Ms(Median(gaps))} ms over {gaps.Length} rounds ({string.Join(", ", gaps.Select(g => Ms(g)))})");
+        }
+
+        /// <summary>The failover client's calls around the kill (ms relative to the kill), for finding where the gap goes.</summary>
+        private async Task WriteTimelineAsync(
+            int round, long killedAt, List<(long Sent, long Done, string What)> calls, RecordingLoggerProvider logs, FailoverResult result)
+        {
+            double Rel(long ts) => (ts - killedAt) * 1000.0 / Freq;
+            var until = (result.GapNextMs ?? 5000) + 100;
+            var lines = calls
+                .Where(c => Rel(c.Done) >= -100 && Rel(c.Sent) <= until)
+                .Select(c => (At: c.Sent, Text: string.Create(CultureInfo.InvariantCulture, $"{Rel(c.Sent),9:F1} -> {Rel(c.Done),9:F1} ms  {c.What}")))
+                .Concat(logs.Lines
+                    .Where(l => Rel(l.At) >= -100 && Rel(l.At) <= until)
+                    .Select(l => (l.At, Text: string.Create(CultureInfo.InvariantCulture, $"{Rel(l.At),9:F1}              {l.Line}"))))
+                .OrderBy(l => l.At)
+                .Select(l => l.Text)
+                .Prepend($"round {round}: ms from SIGKILL; first new leader elected at {Ms(result.LeaderElectedMs)} ms (silo logs)");
+            await File.WriteAllLinesAsync(Path.Combine(options.OutDirectory, $"failover-timeline-{round}.txt"), lines);
         }
 
         private FailoverResult Summarize(
