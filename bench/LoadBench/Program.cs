@@ -42,7 +42,7 @@ namespace LockService.LoadBench
         int[] Clients, string[] Scenarios, double WarmupS, double DurationS, int Repeats, double PrewarmS, double CallTimeoutS,
         int FailoverRounds, double FailoverS, double FailoverCallTimeoutS, int Silos, int Groups, string Azurite, string OutDirectory,
         bool Attach, string AttachStorage, string AttachClusterId, string AttachServiceId, string? CompareEtcd, string Label,
-        int? ClientCallTimeoutMs, int? ClientWaitPollMs)
+        int? ClientCallTimeoutMs, int? ClientWaitPollMs, Dictionary<string, string> SiloSettings)
     {
         public static BenchOptions? Parse(string[] args)
         {
@@ -61,6 +61,8 @@ namespace LockService.LoadBench
                           --out DIR [OUT] (default .data/bench/<stamp>)                          --label NAME [LABEL]
                           --client-call-timeout-ms N [CLIENT_CALL_TIMEOUT_MS]  --client-wait-poll-ms N [CLIENT_WAIT_POLL_MS]
                                    (LockClientOptions.CallTimeout / WaitPollInterval of every bench client; default: the SDK's)
+                          --silo-settings Key=Value,... [SILO_SETTINGS]  more LockService settings for the silos it starts
+                                   (e.g. SnapshotEveryEntries=100000,TickInterval=00:00:00.050)
                           --compare-etcd PATH/bench.jsonl [COMPARE_ETCD]  (adds the peers' etcd figures and ratios to the summary)
                           --attach [ATTACH=1]  use a running cluster instead (tools/run.sh's: --storage UseDevelopmentStorage=true
                                    --cluster-id lockservice-dev --service-id lockservice); no failover rounds then
@@ -114,7 +116,10 @@ namespace LockService.LoadBench
                 CompareEtcd: Get("compare-etcd", "COMPARE_ETCD", "") is { Length: > 0 } c ? c : null,
                 Label: Get("label", "LABEL", attach ? "lockservice-attached" : $"lockservice-{I("silos", "SILOS", "3")}silo"),
                 ClientCallTimeoutMs: Get("client-call-timeout-ms", "CLIENT_CALL_TIMEOUT_MS", "") is { Length: > 0 } ct ? int.Parse(ct, CultureInfo.InvariantCulture) : null,
-                ClientWaitPollMs: Get("client-wait-poll-ms", "CLIENT_WAIT_POLL_MS", "") is { Length: > 0 } wp ? int.Parse(wp, CultureInfo.InvariantCulture) : null);
+                ClientWaitPollMs: Get("client-wait-poll-ms", "CLIENT_WAIT_POLL_MS", "") is { Length: > 0 } wp ? int.Parse(wp, CultureInfo.InvariantCulture) : null,
+                SiloSettings: Get("silo-settings", "SILO_SETTINGS", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(kv => kv.Split('=', 2))
+                    .ToDictionary(kv => "LockService__" + kv[0].Trim().Replace(":", "__", StringComparison.Ordinal), kv => kv.Length > 1 ? kv[1].Trim() : ""));
         }
     }
 
@@ -176,6 +181,7 @@ namespace LockService.LoadBench
                             Silos = options.Silos,
                             GroupCount = options.Groups,
                             LogDirectory = Path.Combine(options.OutDirectory, "logs"),
+                            Environment = options.SiloSettings,
                         },
                         stop.Token);
                     (clusterId, serviceId) = (_cluster.Name, _cluster.Name);
