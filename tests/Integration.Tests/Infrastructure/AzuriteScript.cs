@@ -18,8 +18,17 @@ public static class AzuriteScript
     public static async Task<(string Pid, string ConnectionString)> StartAsync(string dataDirectory = "memory", CancellationToken cancellationToken = default)
     {
         int blob = FreePort(), queue = FreePort(), table = FreePort();
-        var output = await RunAsync(cancellationToken, "start", dataDirectory, blob.ToString(), queue.ToString(), table.ToString());
-        return (output.Trim(), ConnectionString(blob, queue, table));
+
+        // Not cancelled half-way: the script must hand back the PID of what it started, so it can be stopped.
+        var output = await RunAsync(CancellationToken.None, "start", dataDirectory, blob.ToString(), queue.ToString(), table.ToString());
+        var pid = output.Trim();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await StopAsync(pid);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        return (pid, ConnectionString(blob, queue, table));
     }
 
     /// <summary>Stops the Azurite started with that PID, and only it.</summary>
