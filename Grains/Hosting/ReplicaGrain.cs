@@ -100,6 +100,7 @@ public sealed partial class ReplicaGrain(
             var target = Enumerable.Range(0, _options.ReplicasPerGroup).FirstOrDefault(r => r != _replica);
             if (_raft.TransferLeadership(target))
             {
+                logger.LogInformation("Replica {ReplicaKey} hands leadership to replica {Target} before deactivating ({Reason})", _key, target, reason.ReasonCode);
                 await PumpAsync();
             }
         }

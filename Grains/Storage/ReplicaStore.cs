@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
@@ -20,6 +21,7 @@ public sealed class ReplicaStore
     private const int MaxTransactionBytes = 3 * 1024 * 1024; // below the service's 4 MiB per transaction
     private const int MaxPropertyBytes = 64 * 1024;
     private const int MaxChunksPerEntry = 15; // binary properties per row; a row is at most 1 MiB
+    private static readonly TimeSpan CleanUpMinPause = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Largest encoded entry a row can hold.</summary>
     public const int MaxEntryBytes = MaxPropertyBytes * MaxChunksPerEntry;
@@ -29,6 +31,7 @@ public sealed class ReplicaStore
     private readonly string _partition;
     private readonly ILogger _logger;
     private ETag _metaETag;
+    private Task _cleanUp = Task.CompletedTask;
     private Meta _meta;
     private bool _fenced;
 
@@ -142,7 +145,8 @@ public sealed class ReplicaStore
             throw;
         }
 
-        _ = CleanUpAsync(previous, meta);
+        // One clean-up at a time, each after the previous one: they are background work.
+        _cleanUp = CleanUpAfterAsync(_cleanUp, previous, meta);
     }
 
     private async Task CommitAsync(List<TableTransactionAction> actions, Meta meta, CancellationToken cancellationToken)
@@ -234,6 +238,12 @@ public sealed class ReplicaStore
         return new ReplicaDurableState(_meta.HardState, _meta.SnapshotIndex, _meta.SnapshotTerm, snapshot, _meta.FirstIndex, entries);
     }
 
+    private async Task CleanUpAfterAsync(Task earlier, Meta previous, Meta current)
+    {
+        await earlier; // never throws: CleanUpAsync logs its failures
+        await CleanUpAsync(previous, current);
+    }
+
     private async Task CleanUpAsync(Meta previous, Meta current)
     {
         try
@@ -253,7 +263,14 @@ public sealed class ReplicaStore
                     actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(_partition, EntryRowKey(i)), ETag.All));
                 }
 
+                var started = Stopwatch.GetTimestamp();
                 await _table.SubmitTransactionAsync(actions);
+
+                // Leave the storage to the foreground writes between batches (at most half of the time for clean-up): a
+                // compaction deletes thousands of rows, and sent back to back they held up appends, acknowledgements
+                // and votes on the storage that all replicas share (one Azurite) long enough to lose the leader.
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                await Task.Delay(elapsed > CleanUpMinPause ? elapsed : CleanUpMinPause);
             }
         }
         catch (Exception e)
