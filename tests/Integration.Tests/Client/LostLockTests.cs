@@ -11,6 +11,7 @@ namespace LockService.Integration.Tests.Client;
 public sealed class LostLockTests(AzuriteFixture azurite)
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan PartitionTtl = TimeSpan.FromSeconds(4);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -24,10 +25,10 @@ public sealed class LostLockTests(AzuriteFixture azurite)
         await using var extra = new TestClients(cluster);
         PartitionableTransport network = null!;
 
-        // A 1 s safety margin (instead of 100 ms) leaves room to observe, after LostToken fires, that the service
+        // A 2 s safety margin (instead of 100 ms) leaves time to observe, after LostToken fires, that the service
         // still holds the lock for the cut-off client: the client gives up first, the service later.
         var cutOff = extra.Create(
-            o => { o.SessionTtl = Ttl; o.LeaseSafetyMargin = TimeSpan.FromSeconds(1); },
+            o => { o.SessionTtl = PartitionTtl; o.LeaseSafetyMargin = TimeSpan.FromSeconds(2); },
             wrap: inner => network = new PartitionableTransport(inner));
         var waiterClient = cluster.LockClient;
 
@@ -46,7 +47,7 @@ public sealed class LostLockTests(AzuriteFixture azurite)
         // sent before the cut), after keepalives had tried and failed to get through.
         var description = await waiterClient.DescribeAsync("cut", Ct);
         Assert.Equal(LostReason.LeaseDeadlinePassed, held.LostReason);
-        Assert.True(Stopwatch.GetElapsedTime(cutAt, lostAt) < Ttl, $"LostToken fired {Stopwatch.GetElapsedTime(cutAt, lostAt)} after the cut");
+        Assert.True(Stopwatch.GetElapsedTime(cutAt, lostAt) < PartitionTtl, $"LostToken fired {Stopwatch.GetElapsedTime(cutAt, lostAt)} after the cut");
         Assert.True(network.KeepAlivesStopped > 0, "no keepalive was attempted during the partition");
         await Task.Delay(Timeout.Infinite, alsoHeld.LostToken).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(TimeSpan.FromSeconds(5), Ct); // every handle of the session
 

@@ -48,7 +48,7 @@ public sealed class MutualExclusionTests(AzuriteFixture azurite)
         watch.Stop();
 
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"{Callers} callers x {Iterations} on {clients.Count} client(s): {watch.Elapsed.TotalSeconds:0.0} s, {Callers * Iterations / watch.Elapsed.TotalSeconds:0} grants/s");
+            $"{Callers} callers x {Iterations} on {clients.Count} client(s): {watch.Elapsed.TotalSeconds:0.0} s, {Callers * Iterations / watch.Elapsed.TotalSeconds:0} grants/s; tokens {counter.Entries[0]} .. {counter.Entries[^1]}");
         counter.AssertExclusive(Callers * Iterations);
         Assert.Equal(0, lost);
         Assert.Null(await clients[0].DescribeAsync("counter", Ct)); // every grant released, nobody left waiting
