@@ -38,15 +38,17 @@ public sealed class LockClientOptions
 
     /// <summary>
     /// How long one call to one replica may stay unanswered before the SDK tries another replica (a silo that died
-    /// but is not yet evicted does not answer at all). Default 5 s.
+    /// but is not yet evicted does not answer at all, so this bounds what a failover costs a caller). Default 1 s.
     /// </summary>
-    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How long a waiting acquire's call stays open on the leader before it answers "still queued" and the SDK
-    /// re-issues it (with the same request id, so the place in the queue is kept). Default 5 s.
+    /// re-issues it (with the same request id, so the place in the queue is kept; the leader answers a re-issue from
+    /// its state, without a log entry). A waiter whose leader dies learns of it within this plus
+    /// <see cref="CallTimeout"/>. Default 1 s.
     /// </summary>
-    public TimeSpan WaitPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan WaitPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// ε, the bound on how much faster or slower the client's clock may run than the service's (0.01 = 1 %). The

@@ -108,9 +108,20 @@ public sealed partial class ReplicaGrain
             _waitWatchers[requestId] = watcher;
         }
 
-        var waitUntil = waits ? SaturatingAdd(_clock.NextClockMs(LocalNow), request.WaitMs) : Leases.Acquire.NoWait;
-        var outcome = await ProposeAsync(new Leases.Acquire(
-            requestId, (ulong)request.AnsweredBelow, LeaseIds.ToSessionId(request.SessionId), request.Name, request.Mode, waitUntil));
+        // A re-poll of a wait this caught-up leader already holds is answered from its state: no log entry per poll.
+        var session = LeaseIds.ToSessionId(request.SessionId);
+        var known = waits && _appliedIndex >= _leaderCaughtUpIndex ? _leases.DescribeRequest(session, request.Name, requestId) : null;
+        ProposalOutcome outcome;
+        if (known is not null)
+        {
+            outcome = new ProposalOutcome(ReplyStatus.Ok, known);
+        }
+        else
+        {
+            var waitUntil = waits ? SaturatingAdd(_clock.NextClockMs(LocalNow), request.WaitMs) : Leases.Acquire.NoWait;
+            outcome = await ProposeAsync(new Leases.Acquire(
+                requestId, (ulong)request.AnsweredBelow, session, request.Name, request.Mode, waitUntil));
+        }
 
         if (outcome.Result is Queued queued && watcher is not null)
         {

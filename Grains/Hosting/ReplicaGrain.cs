@@ -52,6 +52,8 @@ public sealed partial class ReplicaGrain(
     private long _appliedIndex;
     private long _appliedTerm;
     private long _leaderCaughtUpIndex = long.MaxValue;
+    private HardState _writtenHardState;
+    private HardState? _unwrittenHardState;
     private long _snapshotIndex;
     private long _nextReadId;
     private int _ticksSinceClockEntry;
@@ -111,6 +113,14 @@ public sealed partial class ReplicaGrain(
     private void Restore(ReplicaDurableState durable)
     {
         var hardState = durable.HardState is null ? default : RaftCodec.DecodeHardState(durable.HardState);
+
+        // The commit index is written lazily; a snapshot only ever covers committed entries.
+        if (hardState.Commit < durable.SnapshotIndex)
+        {
+            hardState = hardState with { Commit = durable.SnapshotIndex };
+        }
+
+        _writtenHardState = hardState;
         Raft.Snapshot? snapshot = durable.Snapshot is null
             ? null
             : new Raft.Snapshot(new SnapshotMetadata(durable.SnapshotIndex, durable.SnapshotTerm), durable.Snapshot);
@@ -318,7 +328,22 @@ public sealed partial class ReplicaGrain(
     private async Task PersistAsync(Ready ready)
     {
         var started = Stopwatch.GetTimestamp();
-        var hardState = ready.HardState is { } hs ? RaftCodec.EncodeHardState(hs) : null;
+        var entries = ready.EntriesToPersist;
+        if (ready.HardState is { } latest)
+        {
+            _unwrittenHardState = latest;
+        }
+
+        // The commit index is volatile state in Raft (a restarted replica learns it again), so a change of commit
+        // alone waits for the next write; term and vote must be durable before anything that depends on them is sent.
+        var mustWriteHardState = _unwrittenHardState is { } pending &&
+            (pending.Term != _writtenHardState.Term || pending.VotedFor != _writtenHardState.VotedFor);
+        if (ready.Snapshot is null && entries.Length == 0 && !mustWriteHardState)
+        {
+            return;
+        }
+
+        var hardState = _unwrittenHardState is { } toWrite ? RaftCodec.EncodeHardState(toWrite) : null;
         if (ready.Snapshot is { } snapshot)
         {
             await _store.SaveSnapshotAsync(
@@ -326,29 +351,42 @@ public sealed partial class ReplicaGrain(
             hardState = null;
         }
 
-        var entries = ready.EntriesToPersist.Span;
         if (entries.Length > 0 || hardState is not null)
         {
             var encoded = new ReadOnlyMemory<byte>[entries.Length];
-            var now = LocalNow;
-            if (entries.Length > 0)
-            {
-                _clock.OnLogTruncated(entries[0].Index);
-            }
+            var firstIndex = EncodeForStorage(entries.Span, encoded, LocalNow);
+            await _store.SaveAsync(hardState, firstIndex, encoded);
+        }
 
-            for (var i = 0; i < entries.Length; i++)
-            {
-                encoded[i] = RaftCodec.EncodeEntries(entries.Slice(i, 1));
-                if (entries[i].Type == EntryType.Normal && LeaseCommandCodec.TryReadClock(entries[i].Data.Span, out var clockMs))
-                {
-                    _clock.OnEntryAppended(entries[i].Index, clockMs, now);
-                }
-            }
-
-            await _store.SaveAsync(hardState, entries.Length > 0 ? entries[0].Index : 0, encoded);
+        if (_unwrittenHardState is { } written)
+        {
+            _writtenHardState = written;
+            _unwrittenHardState = null;
         }
 
         metrics.PersistLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Encodes entries for the store and tells the lease clock about the clock values they carry.</summary>
+    /// <returns>The index of the first entry, or 0 when there are none.</returns>
+    private long EncodeForStorage(ReadOnlySpan<LogEntry> entries, ReadOnlyMemory<byte>[] encoded, TimeSpan now)
+    {
+        if (entries.Length == 0)
+        {
+            return 0;
+        }
+
+        _clock.OnLogTruncated(entries[0].Index);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            encoded[i] = RaftCodec.EncodeEntries(entries.Slice(i, 1));
+            if (entries[i].Type == EntryType.Normal && LeaseCommandCodec.TryReadClock(entries[i].Data.Span, out var clockMs))
+            {
+                _clock.OnEntryAppended(entries[i].Index, clockMs, now);
+            }
+        }
+
+        return entries[0].Index;
     }
 
     private void InstallSnapshot(Raft.Snapshot snapshot)

@@ -36,6 +36,34 @@ public sealed partial class LeaseStateMachine
     /// Whether <paramref name="token"/> is the token of a current holder of the lock. A resource can ask this, or
     /// simply reject tokens lower than the highest it has seen.
     /// </summary>
+    /// <summary>
+    /// Where a waiting or granted acquire stands, without applying anything: Granted with its token once promoted,
+    /// Queued with its position while it waits; null when the state machine holds no entry for that request (it was
+    /// never queued, or its wait ended). Lets a leader answer a client's re-poll of a wait without a log entry.
+    /// </summary>
+    public LeaseResult? DescribeRequest(SessionId sessionId, string lockName, RequestId request)
+    {
+        if (!_sessions.TryGetValue(sessionId, out var session) || session.Client.Id != request.Client ||
+            !_locks.TryGetValue(lockName, out var lockState) ||
+            FindEntry(lockState, session, e => e.Sequence == request.Sequence) is not { } entry)
+        {
+            return null;
+        }
+
+        if (entry.State == EntryState.Holding)
+        {
+            return new Granted(entry.Token);
+        }
+
+        var position = 1;
+        for (var waiter = lockState.FirstWaiter; waiter is not null && !ReferenceEquals(waiter, entry); waiter = waiter.Next)
+        {
+            position++;
+        }
+
+        return new Queued(position);
+    }
+
     public bool IsCurrent(string lockName, FencingToken token)
     {
         if (!_locks.TryGetValue(lockName, out var lockState))

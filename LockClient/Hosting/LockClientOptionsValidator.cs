@@ -41,6 +41,11 @@ internal sealed class LockClientOptionsValidator : IValidateOptions<LockClientOp
         {
             yield return $"LockClientOptions.KeepAliveInterval ({interval}) leaves no time to renew before the client's own lease ends ({localLease} = SessionTtl·(1 − ClockRateBound) − LeaseSafetyMargin); shorten the interval, lengthen SessionTtl or reduce LeaseSafetyMargin.";
         }
+        else if (interval + o.CallTimeout >= localLease)
+        {
+            // One keepalive caught by a dying silo hangs for CallTimeout; the retry must still land inside the lease.
+            yield return $"LockClientOptions.KeepAliveInterval ({interval}) plus CallTimeout ({o.CallTimeout}) reaches the client's own lease ({localLease}): a keepalive stuck on a dying silo would lose the session. Shorten KeepAliveInterval or CallTimeout, or lengthen SessionTtl.";
+        }
 
         if (o.RequestTimeout <= TimeSpan.Zero)
         {
@@ -49,7 +54,7 @@ internal sealed class LockClientOptionsValidator : IValidateOptions<LockClientOp
 
         if (o.CallTimeout <= TimeSpan.Zero)
         {
-            yield return $"LockClientOptions.CallTimeout is {o.CallTimeout}; it must be positive (default 5 s).";
+            yield return $"LockClientOptions.CallTimeout is {o.CallTimeout}; it must be positive (default 1 s).";
         }
 
         if (o.WaitPollInterval < TimeSpan.FromMilliseconds(10) || o.WaitPollInterval > TimeSpan.FromMinutes(1))

@@ -28,7 +28,7 @@ public sealed class LostLockTests(AzuriteFixture azurite)
         // A 2 s safety margin (instead of 100 ms) leaves time to observe, after LostToken fires, that the service
         // still holds the lock for the cut-off client: the client gives up first, the service later.
         var cutOff = extra.Create(
-            o => { o.SessionTtl = PartitionTtl; o.LeaseSafetyMargin = TimeSpan.FromSeconds(2); },
+            o => { o.SessionTtl = PartitionTtl; o.LeaseSafetyMargin = TimeSpan.FromSeconds(2); o.KeepAliveInterval = TimeSpan.FromMilliseconds(500); o.CallTimeout = TimeSpan.FromMilliseconds(400); },
             wrap: inner => network = new PartitionableTransport(inner));
         var waiterClient = cluster.LockClient;
 
