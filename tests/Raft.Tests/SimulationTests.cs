@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using LockService.Raft.Tests.Simulation;
+using LockService.Simulation;
 
 namespace LockService.Raft.Tests;
 

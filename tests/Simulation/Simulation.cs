@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using LockService.Raft;
 
-namespace LockService.Raft.Tests.Simulation;
+namespace LockService.Simulation;
 
 /// <summary>
 /// A whole Raft group in one process under a seeded scheduler: a priority queue of timed events (clock ticks of each
@@ -24,6 +25,7 @@ public sealed class Simulation
     private long quietSinceMicros;
     private bool[] inMajority = [];
     private Marker? marker;
+    private long livenessReachedAtMicros = -1;
 
     public Simulation(
         int seed,
@@ -70,6 +72,28 @@ public sealed class Simulation
     /// <summary>Extra checks run after every step (after the Raft invariants); throw <see cref="InvariantViolation"/> to fail.</summary>
     public Action<Simulation>? AfterEachStep { get; set; }
 
+    /// <summary>
+    /// Makes the fresh command whose commit on the connected majority proves liveness at the end (default: random
+    /// bytes). A host whose state machine decodes every entry supplies a harmless command of its own.
+    /// </summary>
+    public Func<byte[]>? LivenessCommand { get; set; }
+
+    /// <summary>The chaos is over: the network neither drops, duplicates nor delays long, and nothing crashes.</summary>
+    public bool IsQuiet => quiet;
+
+    /// <summary>Changes whenever a replica crashes or starts, or a link is cut or healed (to cache connectivity facts).</summary>
+    public long TopologyVersion { get; private set; }
+
+    /// <summary>Whether messages from <paramref name="from"/> to <paramref name="to"/> get through (not cut by a partition).</summary>
+    public bool CanSend(int from, int to) => !blocked[from, to];
+
+    /// <summary>Runs <paramref name="action"/> as its own step at global time <paramref name="atMicros"/> (at least now).</summary>
+    public void At(long atMicros, Action action) =>
+        Schedule(Math.Max(NowMicros, atMicros), new SimEvent(EventKind.Action, Action: action));
+
+    /// <summary>Runs <paramref name="action"/> as its own step after <paramref name="delayMicros"/>.</summary>
+    public void After(long delayMicros, Action action) => At(NowMicros + Math.Max(0, delayMicros), action);
+
     /// <summary>Runs to the end of the liveness phase; throws <see cref="SimulationFailedException"/> on any violation.</summary>
     public SimulationStats Run()
     {
@@ -93,7 +117,12 @@ public sealed class Simulation
             while (events.TryDequeue(out var next, out var at))
             {
                 NowMicros = at.Time;
-                if (quiet && NowMicros - quietSinceMicros > Options.LivenessMicros)
+                if (livenessReachedAtMicros >= 0 && NowMicros > livenessReachedAtMicros + Options.DrainMicros)
+                {
+                    return Stats;
+                }
+
+                if (quiet && livenessReachedAtMicros < 0 && NowMicros - quietSinceMicros > Options.LivenessMicros)
                 {
                     throw new InvariantViolation(
                         $"liveness: no proposal committed on the connected majority within {Options.LivenessMicros / 1000} ms of quiet " +
@@ -105,11 +134,16 @@ public sealed class Simulation
                 Checker.AfterStep();
                 AfterEachStep?.Invoke(this);
                 Stats.Steps++;
-                if (quiet && LivenessReached())
+                if (quiet && livenessReachedAtMicros < 0 && LivenessReached())
                 {
-                    Stats.LeadersElected = Checker.LeadersElected;
-                    Stats.HighestCommitted = Checker.HighestCommitted;
                     Stats.LivenessMicros = NowMicros - quietSinceMicros;
+                    livenessReachedAtMicros = NowMicros;
+                }
+
+                Stats.LeadersElected = Checker.LeadersElected;
+                Stats.HighestCommitted = Checker.HighestCommitted;
+                if (livenessReachedAtMicros >= 0 && Options.DrainMicros <= 0)
+                {
                     return Stats;
                 }
             }
@@ -118,12 +152,49 @@ public sealed class Simulation
         }
         catch (InvariantViolation violation)
         {
-            throw new SimulationFailedException(Seed, violation.Message, Trace.Format());
+            throw new SimulationFailedException(Seed, violation.Message, Trace.Format(), ReplayCommand);
         }
         catch (Exception exception) when (exception is not SimulationFailedException)
         {
-            throw new SimulationFailedException(Seed, $"{exception.GetType().Name}: {exception.Message}", Trace.Format(), exception);
+            throw new SimulationFailedException(Seed, $"{exception.GetType().Name}: {exception.Message}", Trace.Format(), ReplayCommand, exception);
         }
+    }
+
+    private string ReplayCommand => string.Format(CultureInfo.InvariantCulture, Options.ReplayCommand, Seed);
+
+    /// <summary>Whether some majority of replicas is up and every pair of it is connected both ways.</summary>
+    public bool HasConnectedMajority()
+    {
+        var quorum = replicas.Length / 2 + 1;
+        for (var set = 0; set < 1 << replicas.Length; set++)
+        {
+            if (System.Numerics.BitOperations.PopCount((uint)set) < quorum)
+            {
+                continue;
+            }
+
+            var connected = true;
+            for (var a = 0; a < replicas.Length && connected; a++)
+            {
+                if ((set & (1 << a)) == 0)
+                {
+                    continue;
+                }
+
+                connected = replicas[a].IsUp;
+                for (var b = 0; b < replicas.Length && connected; b++)
+                {
+                    connected = (set & (1 << b)) == 0 || a == b || (!blocked[a, b] && !blocked[b, a]);
+                }
+            }
+
+            if (connected)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Sends a message through the simulated network (faults applied); used for every Raft message.</summary>
@@ -220,6 +291,9 @@ public sealed class Simulation
             case EventKind.Persisted:
                 OnPersisted(replicas[next.Replica], next.Incarnation);
                 break;
+            case EventKind.Action:
+                next.Action!();
+                break;
         }
     }
 
@@ -275,6 +349,12 @@ public sealed class Simulation
         {
             Checker.Observe(replica);
             var ready = node.GetReady();
+            replica.Host.OnReady(replica, ready);
+            if (replica.Node != node)
+            {
+                return; // the host's hook crashed the replica
+            }
+
             foreach (var message in ready.MessagesBeforePersist)
             {
                 Send(message);
@@ -322,6 +402,7 @@ public sealed class Simulation
             Checker.OnRestored(replica, replica.AppliedIndex);
             Stats.SnapshotsInstalled++;
             Trace.Add(NowMicros, replica.Id, "install", snapshot);
+            replica.Host.OnSnapshotInstalled(replica, snapshot);
         }
 
         foreach (ref readonly var entry in ready.CommittedEntries.Span)
@@ -334,6 +415,7 @@ public sealed class Simulation
             replica.Applier.Apply(entry);
             replica.AppliedIndex = entry.Index;
             Checker.OnApplied(replica, entry);
+            replica.Host.OnApplied(replica, entry);
         }
 
         if (ready.SoftState is { } softState)
@@ -368,6 +450,7 @@ public sealed class Simulation
     {
         var node = RaftNode.Restart(replica.Config, new Random(Random.Next()), replica.Durable.ToPersistedState());
         replica.Node = node;
+        TopologyVersion++;
         replica.Applier = applierFactory(replica.Id);
         replica.AppliedIndex = 0;
         if (replica.Durable.Snapshot is { } snapshot)
@@ -390,6 +473,7 @@ public sealed class Simulation
         replica.Node = null;
         replica.PendingReady = null;
         replica.Incarnation++;
+        TopologyVersion++;
         Checker.OnCrash(replica);
         Stats.Crashes++;
         if (!quiet)
@@ -407,6 +491,7 @@ public sealed class Simulation
         {
             var side = Enumerable.Range(0, replicas.Length).Select(_ => Random.Next(2) == 0).ToArray();
             Heal();
+            TopologyVersion++;
             for (var a = 0; a < replicas.Length; a++)
             {
                 for (var b = 0; b < replicas.Length; b++)
@@ -419,6 +504,7 @@ public sealed class Simulation
         }
         else if (Options.Partitions && roll < 40)
         {
+            TopologyVersion++;
             for (var a = 0; a < replicas.Length; a++)
             {
                 for (var b = 0; b < replicas.Length; b++)
@@ -465,10 +551,15 @@ public sealed class Simulation
         return candidates[Random.Next(candidates.Count)];
     }
 
-    private void Heal() => Array.Clear(blocked);
+    private void Heal()
+    {
+        Array.Clear(blocked);
+        TopologyVersion++;
+    }
 
     private void Isolate(int victim)
     {
+        TopologyVersion++;
         for (var other = 0; other < replicas.Length; other++)
         {
             blocked[victim, other] = other != victim;
@@ -528,7 +619,7 @@ public sealed class Simulation
         {
             if (inMajority[replica.Id] && replica.Node is { Role: RaftRole.Leader })
             {
-                var result = Propose(replica, [NewCommand()]);
+                var result = Propose(replica, [LivenessCommand?.Invoke() ?? NewCommand()]);
                 if (result.IsAccepted)
                 {
                     marker = new Marker(result.Index, result.Term);
@@ -600,6 +691,7 @@ public sealed class Simulation
 
     private enum EventKind : byte
     {
+        Action,
         Tick,
         Deliver,
         Fault,
@@ -612,7 +704,7 @@ public sealed class Simulation
     }
 
     private readonly record struct SimEvent(
-        EventKind Kind, int Replica = 0, int Incarnation = 0, RaftMessage? Message = null, byte[]? Encoded = null);
+        EventKind Kind, int Replica = 0, int Incarnation = 0, RaftMessage? Message = null, byte[]? Encoded = null, Action? Action = null);
 
     private readonly record struct Marker(long Index, long Term);
 }
