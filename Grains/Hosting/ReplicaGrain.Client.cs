@@ -53,6 +53,11 @@ public sealed partial class ReplicaGrain
             {
                 return SessionGone(request.SessionId);
             }
+
+            if (!CanServe(out refusal))
+            {
+                return new SessionReply(refusal.Status, request.SessionId, 0, refusal.LeaderHint, refusal.Message);
+            }
         }
 
         _pendingRenewals.Add(session);

@@ -20,8 +20,11 @@ using LockService.Simulation;
 /// however many leader changes): at every Tick, for every live session renewed at lease time v1 by an entry
 /// proposed at real time p1, v ≥ v1 + (1 − ε)²·(p − p1 − lost) − (k + 1) ms, where lost is the time lost by design
 /// at the k leader changes since (<see cref="CountedMicros"/>); so a Tick that reaches v1 + ttl expires the session.</item>
-/// <item>No inflation, end to end: no session outlives the last arrival of its renewing messages by more than
-/// <see cref="InflationBoundMicros"/> of counted time, which also leaves out the time without a working leader.</item>
+/// <item>No inflation, the rest of the way (the host around the clock): a keepalive that reached a leader working
+/// all along until its renewal is in a Tick proposed within <see cref="RenewalBoundMicros"/>; a session whose expiry
+/// the clock bound makes due is expired by any leader that has been working without a break for
+/// <see cref="ExpiryBoundMicros"/> since (<see cref="WorkingLeader"/>). With the clock bound this gives the
+/// end-to-end bound of docs/SIMULATION.md.</item>
 /// <item>Every acknowledged grant is committed and stays held until its release, close or expiry is applied; no
 /// lock ever has an exclusive holder beside another holder in any applied state; grant tokens strictly increase
 /// per lock; no two clients believe they hold conflicting grants of one lock at the same real time.</item>
@@ -30,9 +33,9 @@ using LockService.Simulation;
 /// </summary>
 internal sealed class LeaseChecker(LeaseWorld world)
 {
-    private readonly Dictionary<(long Index, long Term), (long AtMicros, long ClockMs)> clockProposals = [];
+    private readonly Dictionary<(long Index, long Term), (long AtMicros, long ClockMs, int Proposer)> clockProposals = [];
     private readonly List<(long Index, long ProposedMicros, long ClockMs)> committedClocks = [];
-    private readonly Dictionary<SessionId, (long ClockMs, long ProposedMicros)> renewalPoints = [];
+    private readonly Dictionary<SessionId, Renewal> renewals = [];
     private readonly Dictionary<int, List<Observation>> observations = [];
     private readonly List<(long From, long To)> lostIntervals = [];
     private readonly List<(long From, long To)> noLeader = [];
@@ -43,6 +46,8 @@ internal sealed class LeaseChecker(LeaseWorld world)
     private readonly Dictionary<string, (FencingToken Token, LockMode Mode)> lastGrant = new(StringComparer.Ordinal);
     private readonly List<(ClientSession Session, string Lock, FencingToken Token)> liveGrants = [];
     private readonly List<Belief> beliefs = [];
+    private readonly List<Stretch> stretches = [];
+    private Stretch? working;
     private long globalApplied;
     private double minSkewMs = double.MaxValue;
     private long noLeaderSince; // no leader at the start
@@ -54,23 +59,24 @@ internal sealed class LeaseChecker(LeaseWorld world)
     private double Epsilon => world.Epsilon;
 
     /// <summary>
-    /// The longest a session may live after the last arrival of a renewing message at a replica, in counted real
-    /// time (<see cref="CountedMicros"/> with <c>withoutLeader</c>), with <paramref name="changes"/> leader changes
-    /// meanwhile: the leader lists the renewal in a Tick it proposes within one tick, or once an older Tick commits
-    /// if four are uncommitted (C); the lease clock then covers ttl plus 1 ms of rounding per leader change at a
-    /// rate of at least (1 − ε)²; the next Tick is proposed within one tick (+ C) and commits (C).
+    /// A keepalive that reached a leader is listed in a Tick that leader proposes at its next tick, or, if four of
+    /// its Ticks are not applied yet, at the next tick after the oldest is: T + C of working-leader time.
     /// </summary>
-    public long InflationBoundMicros(long ttlMs, int changes)
-    {
-        var tick = world.Options.Raft.TickMicros / (1 - Epsilon);
-        var clock = (ttlMs + changes + 1) * 1000 / ((1 - Epsilon) * (1 - Epsilon));
-        return (long)(tick + CommitSlackMicros + clock + tick + 2 * CommitSlackMicros);
-    }
+    public long RenewalBoundMicros => TickMicros + CommitSlackMicros;
 
     /// <summary>
-    /// C: a working leader commits what it proposes within this; while one of its proposals is older and still
-    /// uncommitted (drops, long delays, a follower catching up through a snapshot in small chunks), the time is
-    /// not counted (<see cref="HasWorkingLeader"/>).
+    /// Once the clock bound makes a session's expiry due, the next Tick (proposed within T + C, as above) reaches it
+    /// and is applied within C: T + 2C of working-leader time.
+    /// </summary>
+    public long ExpiryBoundMicros => TickMicros + 2 * CommitSlackMicros;
+
+    /// <summary>T: a leader's tick period on the slowest clock allowed.</summary>
+    private long TickMicros => (long)(world.Options.Raft.TickMicros / (1 - Epsilon));
+
+    /// <summary>
+    /// C: a working leader commits and applies what it proposes within this; while one of its proposals is older and
+    /// still not applied on it (drops, long delays, slow writes, a follower catching up through a snapshot in small
+    /// chunks), the leader does not count as working (<see cref="WorkingLeader"/>).
     /// </summary>
     public static long CommitSlackMicros => 250_000;
 
@@ -88,11 +94,11 @@ internal sealed class LeaseChecker(LeaseWorld world)
         switch (command)
         {
             case Tick tick:
-                clockProposals[(result.Index, result.Term)] = (Now, tick.ClockMs);
+                clockProposals[(result.Index, result.Term)] = (Now, tick.ClockMs, host.Id);
                 Stats.Ticks++;
                 break;
             case OpenSession open:
-                clockProposals[(result.Index, result.Term)] = (Now, open.ClockMs);
+                clockProposals[(result.Index, result.Term)] = (Now, open.ClockMs, host.Id);
                 break;
         }
     }
@@ -269,6 +275,7 @@ internal sealed class LeaseChecker(LeaseWorld world)
         var command = applier.LastCommand!;
         var result = applier.LastResult!;
         Stats.CommandsApplied++;
+        machine.AssertConsistent(); // every replica reaches the same state at this index (the simulator compares hashes)
 
         if (LeaseCommandCodec.TryReadClock(entry.Data.Span, out var clockMs))
         {
@@ -293,7 +300,7 @@ internal sealed class LeaseChecker(LeaseWorld world)
                 session.Id ??= opened.Session;
                 session.CreatedMicros = Now;
                 sessions[opened.Session] = session;
-                renewalPoints[opened.Session] = RenewalPoint(machine, opened.Session);
+                renewals[opened.Session] = RenewalPoint(machine, opened.Session);
                 Stats.SessionsOpened++;
             }
         }
@@ -345,13 +352,15 @@ internal sealed class LeaseChecker(LeaseWorld world)
     /// <summary>
     /// No inflation at the level of the clock: a Tick proposed at p with value v, for each live session it does not
     /// renew, renewed at (v1, p1): v ≥ v1 + (1 − ε)²·counted(p1, p) − (k + 1) ms (k leader changes since p1); and
-    /// if v ≥ v1 + ttl the Tick expired the session. Then the renewal points of the sessions it renewed move.
+    /// if v ≥ v1 + ttl the Tick expired the session. Then the renewal points of the sessions it renewed move, and
+    /// each renewal is checked for promptness.
     /// </summary>
     private void CheckClockKeepsUp(Tick tick, IReadOnlyList<LeaseEvent> events, LeaseStateMachine machine)
     {
-        var proposedAt = clockProposals[(machine.LastAppliedIndex, machine.LastAppliedTerm)].AtMicros;
+        var proposal = clockProposals[(machine.LastAppliedIndex, machine.LastAppliedTerm)];
+        var proposedAt = proposal.AtMicros;
         var renewed = new HashSet<SessionId>(tick.Renewals);
-        foreach (var (id, point) in renewalPoints)
+        foreach (var (id, point) in renewals)
         {
             if (renewed.Contains(id) && machine.GetSession(id) is not null)
             {
@@ -379,15 +388,44 @@ internal sealed class LeaseChecker(LeaseWorld world)
 
         foreach (var id in renewed)
         {
-            if (renewalPoints.ContainsKey(id) && machine.GetSession(id) is not null)
+            if (renewals.ContainsKey(id) && machine.GetSession(id) is not null)
             {
-                renewalPoints[id] = RenewalPoint(machine, id);
+                renewals[id] = RenewalPoint(machine, id);
+                CheckRenewalPromptness(sessions[id], proposal.Proposer, machine.LastAppliedTerm, proposedAt);
             }
         }
     }
 
+    /// <summary>
+    /// If the proposer was a working leader all along from the arrival of the session's last renewing message to the
+    /// proposal of the Tick renewing it, the delay is at most <see cref="RenewalBoundMicros"/> (a leader holding
+    /// renewals back would extend sessions past their clients' last keepalive).
+    /// </summary>
+    private void CheckRenewalPromptness(ClientSession session, int proposer, long term, long proposedAt)
+    {
+        if (session.LastArrivalAt(proposer, proposedAt) is { } anyArrival)
+        {
+            Stats.LargestRenewalDelayAnyMicros = Math.Max(Stats.LargestRenewalDelayAnyMicros, proposedAt - anyArrival);
+        }
+
+        if (session.LastArrivalAt(proposer, proposedAt) is not { } arrival ||
+            !stretches.Append(working).Any(w => w is not null && w.Leader == proposer && w.Term == term && w.From <= arrival && (w.To ?? Now) >= proposedAt))
+        {
+            return; // not working all along: not bounded
+        }
+
+        var delay = proposedAt - arrival;
+        Stats.LargestRenewalDelayMicros = Math.Max(Stats.LargestRenewalDelayMicros, delay);
+        if (delay > RenewalBoundMicros)
+        {
+            throw new InvariantViolation(
+                $"inflation: {session}'s keepalive reached the working leader {proposer} at {Ms(arrival)} but its renewal was proposed only at {Ms(proposedAt)} " +
+                $"({Ms(delay)} > {Ms(RenewalBoundMicros)})");
+        }
+    }
+
     /// <summary>A session's renewal point: its lease time (the applied clock) and when the entry that set that clock was proposed.</summary>
-    private (long ClockMs, long ProposedMicros) RenewalPoint(LeaseStateMachine machine, SessionId id)
+    private Renewal RenewalPoint(LeaseStateMachine machine, SessionId id)
     {
         var renewal = machine.GetSession(id)!.LastRenewalMs;
         var setter = committedClocks.FindLast(c => c.ClockMs == renewal);
@@ -396,7 +434,7 @@ internal sealed class LeaseChecker(LeaseWorld world)
             throw new InvariantViolation($"session {id} renewed at {renewal} ms, a value no committed clock entry carries");
         }
 
-        return (renewal, setter.ProposedMicros);
+        return new Renewal(renewal, setter.ProposedMicros);
     }
 
     private void OnGrantApplied(string name, LockMode mode, FencingToken token, FencingToken position)
@@ -424,7 +462,7 @@ internal sealed class LeaseChecker(LeaseWorld world)
         }
 
         liveGrants.RemoveAll(g => g.Session == session);
-        renewalPoints.Remove(ended.Session);
+        renewals.Remove(ended.Session, out var renewal);
         if (!ended.Expired)
         {
             session.ClosedMicros = Now;
@@ -449,9 +487,17 @@ internal sealed class LeaseChecker(LeaseWorld world)
             Stats.SmallestExpiryMarginMicros = Math.Min(Stats.SmallestExpiryMarginMicros, Now - session.DeadlineMicros);
         }
 
-        var changes = leaderChanges.Count(t => t > session.LastRenewingArrivalMicros);
-        var slack = InflationBoundMicros(session.TtlMs, changes) - CountedMicros(session.LastRenewingArrivalMicros, Now, withoutLeader: true);
-        Stats.SmallestInflationSlackMicros = Math.Min(Stats.SmallestInflationSlackMicros, slack);
+        if (renewal?.DueSinceMicros is { } due && working is { } stretch)
+        {
+            Stats.LargestExpiryDelayMicros = Math.Max(Stats.LargestExpiryDelayMicros, Now - Math.Max(due, stretch.From));
+        }
+
+        // End to end, from the client's last renewing send: the life beyond ttl, and what remains of it once the time
+        // lost by design and the time without a working leader are left out.
+        var life = Now - session.LastRenewingSendMicros;
+        Stats.LargestLifeBeyondTtlMicros = Math.Max(Stats.LargestLifeBeyondTtlMicros, life - session.TtlMs * 1000);
+        Stats.LargestCountedLifeBeyondTtlMicros = Math.Max(
+            Stats.LargestCountedLifeBeyondTtlMicros, CountedMicros(session.LastRenewingSendMicros, Now, withoutLeader: true) - session.TtlMs * 1000);
     }
 
     /// <summary>In the applied state: no exclusive holder beside another holder, for every lock.</summary>
@@ -495,41 +541,69 @@ internal sealed class LeaseChecker(LeaseWorld world)
 
     public void AfterStep()
     {
-        var working = HasWorkingLeader();
-        if (!working && noLeaderSince < 0)
+        var leader = WorkingLeader();
+        if (working is { } current && (leader is null || leader.Id != current.Leader || leader.Node!.Term != current.Term))
+        {
+            current.To = Now;
+            stretches.Add(current);
+            working = null;
+        }
+
+        if (leader is not null && working is null)
+        {
+            working = new Stretch(Now, leader.Id, leader.Node!.Term);
+        }
+
+        if (leader is null && noLeaderSince < 0)
         {
             noLeaderSince = Now;
         }
-        else if (working && noLeaderSince >= 0)
+        else if (leader is not null && noLeaderSince >= 0)
         {
             noLeader.Add((noLeaderSince, Now));
             Stats.LongestWithoutLeaderMicros = Math.Max(Stats.LongestWithoutLeaderMicros, Now - noLeaderSince);
             noLeaderSince = -1;
         }
 
-        foreach (var session in sessions.Values)
+        foreach (var (id, renewal) in renewals)
         {
-            if (session.Ended)
-            {
-                continue;
-            }
+            CheckExpiryPromptness(sessions[id], renewal);
+        }
+    }
 
-            var since = session.LastRenewingArrivalMicros;
-            if (Now - since <= InflationBoundMicros(session.TtlMs, 0))
-            {
-                continue;
-            }
+    /// <summary>
+    /// Once the clock bound says any Tick proposed now reaches the session's renewal point + ttl (its expiry is due),
+    /// a leader that has been working without a break for <see cref="ExpiryBoundMicros"/> since then has expired it.
+    /// </summary>
+    private void CheckExpiryPromptness(ClientSession session, Renewal renewal)
+    {
+        if (Now - renewal.ProposedMicros < session.TtlMs * 1000)
+        {
+            renewal.DueSinceMicros = null;
+            return;
+        }
 
-            var changes = leaderChanges.Count(t => t > since);
-            var counted = CountedMicros(since, Now, withoutLeader: true);
-            var bound = InflationBoundMicros(session.TtlMs, changes);
-            if (counted > bound)
-            {
-                throw new InvariantViolation(
-                    $"inflation: {session} still lives {Ms(Now - since)} after the last arrival of a renewing message ({Ms(since)}); " +
-                    $"counted {Ms(counted)} > bound {Ms(bound)} with {changes} leader changes " +
-                    $"(not counted {Ms(Now - since - counted)}: base entries' replication and restarts, time without a working leader)");
-            }
+        var changes = leaderChanges.Count(t => t > renewal.ProposedMicros);
+        var counted = CountedMicros(renewal.ProposedMicros, Now, withoutLeader: false);
+        if ((1 - Epsilon) * (1 - Epsilon) * counted / 1000.0 - (changes + 1) < session.TtlMs)
+        {
+            renewal.DueSinceMicros = null; // not yet (or no longer: a later election revealed more time lost by design)
+            return;
+        }
+
+        renewal.DueSinceMicros ??= Now;
+        if (working is not { } stretch)
+        {
+            return;
+        }
+
+        var waited = Now - Math.Max(renewal.DueSinceMicros.Value, stretch.From);
+        if (waited > ExpiryBoundMicros)
+        {
+            throw new InvariantViolation(
+                $"inflation: {session}, renewed at {renewal.ClockMs} ms by an entry proposed at {Ms(renewal.ProposedMicros)}, is due since {Ms(renewal.DueSinceMicros.Value)} " +
+                $"({Ms(counted)} counted since its renewal, {changes} leader changes, {Ms(Now - renewal.ProposedMicros - counted)} lost by design), " +
+                $"but replica {stretch.Leader} has been a working leader for {Ms(waited)} since and has not expired it (> {Ms(ExpiryBoundMicros)})");
         }
     }
 
@@ -537,7 +611,7 @@ internal sealed class LeaseChecker(LeaseWorld world)
     /// Real time in [from, to] minus what the design does not count: for each leader change, the time between the
     /// proposal of the new leader's base entry and its arrival there (its replication delay, or a restart's
     /// downtime); with <paramref name="withoutLeader"/> also the time without a working leader (see
-    /// <see cref="HasWorkingLeader"/>), during which nothing can commit.
+    /// <see cref="WorkingLeader"/>), during which nothing can commit.
     /// </summary>
     public long CountedMicros(long from, long to, bool withoutLeader)
     {
@@ -572,28 +646,28 @@ internal sealed class LeaseChecker(LeaseWorld world)
     }
 
     /// <summary>
-    /// A working leader: the up replica leading in the highest term, not handing leadership over (it refuses
-    /// proposals meanwhile), connected both ways to enough up replicas of no higher term to form a majority with
-    /// itself, and committing: none of its proposals is older than C and still uncommitted.
+    /// The working leader, if any: the up replica leading in the highest term, not handing leadership over (it
+    /// refuses proposals meanwhile), connected both ways to enough up replicas of no higher term to form a majority
+    /// with itself, and committing: none of its proposals is older than C and still not applied on it.
     /// </summary>
-    private bool HasWorkingLeader()
+    private SimReplica? WorkingLeader()
     {
         var sim = world.Sim;
         if (sim.CurrentLeader() is not { } leader || leader.Node!.LeadTransferee is not null)
         {
-            return false;
+            return null;
         }
 
         if (uncommittedByTerm.TryGetValue(leader.Node.Term, out var uncommitted))
         {
-            while (uncommitted.Count > 0 && uncommitted.Peek().Index <= leader.Node.CommitIndex)
+            while (uncommitted.Count > 0 && uncommitted.Peek().Index <= leader.AppliedIndex)
             {
                 uncommitted.Dequeue();
             }
 
             if (uncommitted.Count > 0 && Now - uncommitted.Peek().AtMicros > CommitSlackMicros)
             {
-                return false;
+                return null;
             }
         }
 
@@ -607,7 +681,7 @@ internal sealed class LeaseChecker(LeaseWorld world)
             }
         }
 
-        return reachable > sim.Replicas.Count / 2;
+        return reachable > sim.Replicas.Count / 2 ? leader : null;
     }
 
     public void AtEnd()
@@ -649,6 +723,22 @@ internal sealed class LeaseChecker(LeaseWorld world)
     }
 
     private static string Ms(long micros) => string.Create(CultureInfo.InvariantCulture, $"{micros / 1000.0:F3} ms");
+
+    /// <summary>An uninterrupted stretch of time during which one leader (in one term) was working.</summary>
+    private sealed record Stretch(long From, int Leader, long Term)
+    {
+        public long? To { get; set; }
+    }
+
+    private sealed class Renewal(long clockMs, long proposedMicros)
+    {
+        public long ClockMs { get; } = clockMs;
+
+        public long ProposedMicros { get; } = proposedMicros;
+
+        /// <summary>Since when the clock bound has made its expiry due (null: not due).</summary>
+        public long? DueSinceMicros { get; set; }
+    }
 
     private readonly record struct Observation(long Index, long Term, long ArrivedMicros, bool FromSnapshot, long SnapshotClockMs);
 
@@ -706,8 +796,20 @@ internal sealed class LeaseSimStats
     /// <summary>Smallest (expiry − client's own deadline) over all expiries: how close the service came to early expiry.</summary>
     public long SmallestExpiryMarginMicros { get; set; } = long.MaxValue;
 
-    /// <summary>Smallest (bound − counted lifetime after the last renewing arrival) over all expiries.</summary>
-    public long SmallestInflationSlackMicros { get; set; } = long.MaxValue;
+    /// <summary>Largest working-leader time from a keepalive's arrival at the leader to the proposal of its renewal.</summary>
+    public long LargestRenewalDelayMicros { get; set; }
+
+    /// <summary>The same whether or not the leader was working meanwhile.</summary>
+    public long LargestRenewalDelayAnyMicros { get; set; }
+
+    /// <summary>Largest working-leader time from the moment the clock bound made an expiry due to the expiry.</summary>
+    public long LargestExpiryDelayMicros { get; set; }
+
+    /// <summary>Largest (expiry − last renewing send − ttl), real time.</summary>
+    public long LargestLifeBeyondTtlMicros { get; set; } = long.MinValue;
+
+    /// <summary>The same, not counting time lost by design at leader changes and time without a working leader.</summary>
+    public long LargestCountedLifeBeyondTtlMicros { get; set; } = long.MinValue;
 
     public override string ToString() =>
         string.Create(
@@ -716,5 +818,6 @@ internal sealed class LeaseSimStats
             $"renewals={RenewalsAcknowledged} grants={GrantsApplied}/{GrantsAcknowledged} expiries={Expiries} (stopped {ExpiriesOfStoppedSessions}) " +
             $"toldExpired={ToldExpired} baseLoss≤{LargestBaseLossMicros / 1000} ms noLeader≤{LongestWithoutLeaderMicros / 1000} ms " +
             $"clockSlack≥{SmallestClockSlackMs:F1} ms expiryMargin≥{SmallestExpiryMarginMicros / 1000} ms " +
-            $"inflationSlack≥{SmallestInflationSlackMicros / 1000} ms");
+            $"renewalDelay≤{LargestRenewalDelayMicros / 1000} ms (any {LargestRenewalDelayAnyMicros / 1000} ms) expiryDelay≤{LargestExpiryDelayMicros / 1000} ms " +
+            $"lifeBeyondTtl≤{LargestLifeBeyondTtlMicros / 1000} ms (counted {LargestCountedLifeBeyondTtlMicros / 1000} ms)");
 }

@@ -326,6 +326,10 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
                 {
                     reply(SessionGone(request.SessionId));
                 }
+                else if (!CanServe(out var lost))
+                {
+                    reply(new SessionReply(lost.Status, request.SessionId, 0, lost.LeaderHint));
+                }
                 else
                 {
                     Renew(session, request, reply);

@@ -12,7 +12,7 @@ using LockService.Simulation;
 /// </summary>
 public sealed class LeaseSimulationTests
 {
-    private const int DefaultSeeds = 400;
+    private const int DefaultSeeds = 600;
 
     [Fact]
     public void Sweep_AllFaults_LeasePropertiesHoldOnEverySeed()
@@ -45,7 +45,10 @@ public sealed class LeaseSimulationTests
             $"{stats.Sum(s => s.CommandsApplied)} commands, {stats.Sum(s => s.SessionsOpened)} sessions, {stats.Sum(s => s.RenewalsAcknowledged)} renewals acknowledged, " +
             $"{stats.Sum(s => s.GrantsAcknowledged)} grants acknowledged, {stats.Sum(s => s.Expiries)} expiries ({stats.Sum(s => s.ExpiriesOfStoppedSessions)} of stopped clients); " +
             $"smallest margin after a client's deadline {Min(stats, s => s.SmallestExpiryMarginMicros)} ms, " +
-            $"smallest inflation slack {Min(stats, s => s.SmallestInflationSlackMicros)} ms, smallest clock slack {stats.Select(s => s.SmallestClockSlackMs).DefaultIfEmpty().Min():F1} ms, " +
+            $"smallest clock slack {stats.Select(s => s.SmallestClockSlackMs).DefaultIfEmpty().Min():F1} ms, " +
+            $"largest renewal delay {Max(stats, s => s.LargestRenewalDelayMicros)} ms (leader not working meanwhile: {Max(stats, s => s.LargestRenewalDelayAnyMicros)} ms), largest expiry delay after due {Max(stats, s => s.LargestExpiryDelayMicros)} ms, " +
+            $"largest life beyond ttl after the last renewing send {Max(stats, s => s.LargestLifeBeyondTtlMicros)} ms " +
+            $"({Max(stats, s => s.LargestCountedLifeBeyondTtlMicros)} ms not counting time lost by design and without a working leader), " +
             $"largest base loss {stats.Select(s => s.LargestBaseLossMicros).DefaultIfEmpty().Max() / 1000} ms, longest without a working leader {stats.Select(s => s.LongestWithoutLeaderMicros).DefaultIfEmpty().Max() / 1000} ms");
         if (!failures.IsEmpty)
         {
@@ -88,6 +91,9 @@ public sealed class LeaseSimulationTests
 
     private static long Min(List<LeaseSimStats> stats, Func<LeaseSimStats, long> selector) =>
         stats.Select(selector).Where(v => v != long.MaxValue).DefaultIfEmpty().Min() / 1000;
+
+    private static long Max(List<LeaseSimStats> stats, Func<LeaseSimStats, long> selector) =>
+        stats.Select(selector).DefaultIfEmpty().Max() / 1000;
 
     private static int EnvironmentInt(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out var value) ? value : fallback;

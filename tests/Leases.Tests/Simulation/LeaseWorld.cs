@@ -85,7 +85,7 @@ internal sealed class LeaseWorld
         {
             if (Sim.Replicas[replica].IsUp)
             {
-                renews?.OnRenewingArrival(Sim.NowMicros);
+                renews?.OnRenewingArrival(replica, Sim.NowMicros);
                 deliver(hosts[replica]);
             }
         });
@@ -119,6 +119,8 @@ internal sealed class LeaseWorld
 /// <summary>A session as one client sees it (its own deadline) and as the checker tracks it (renewing messages, end).</summary>
 internal sealed class ClientSession(SimClient client, RequestId openRequest, long firstSentMicros, long firstSentLocalMicros)
 {
+    private readonly List<(int Replica, long AtMicros)> arrivals = [];
+
     public SimClient Client { get; } = client;
 
     public RequestId OpenRequest { get; } = openRequest;
@@ -166,7 +168,29 @@ internal sealed class ClientSession(SimClient client, RequestId openRequest, lon
 
     public void OnRenewingSend(long now) => LastRenewingSendMicros = now;
 
-    public void OnRenewingArrival(long now) => LastRenewingArrivalMicros = Math.Max(LastRenewingArrivalMicros, now);
+    public void OnRenewingArrival(int replica, long now)
+    {
+        LastRenewingArrivalMicros = Math.Max(LastRenewingArrivalMicros, now);
+        arrivals.Add((replica, now));
+        if (arrivals.Count > 64)
+        {
+            arrivals.RemoveRange(0, 32);
+        }
+    }
+
+    /// <summary>The last arrival of a renewing message of this session at <paramref name="replica"/> no later than <paramref name="before"/>.</summary>
+    public long? LastArrivalAt(int replica, long before)
+    {
+        for (var i = arrivals.Count - 1; i >= 0; i--)
+        {
+            if (arrivals[i].Replica == replica && arrivals[i].AtMicros <= before)
+            {
+                return arrivals[i].AtMicros;
+            }
+        }
+
+        return null;
+    }
 
     public void Lost(long now) => OverMicros ??= now;
 
