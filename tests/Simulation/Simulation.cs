@@ -81,9 +81,6 @@ public sealed class Simulation
     /// <summary>The chaos is over: the network neither drops, duplicates nor delays long, and nothing crashes.</summary>
     public bool IsQuiet => quiet;
 
-    /// <summary>Changes whenever a replica crashes or starts, or a link is cut or healed (to cache connectivity facts).</summary>
-    public long TopologyVersion { get; private set; }
-
     /// <summary>Whether messages from <paramref name="from"/> to <paramref name="to"/> get through (not cut by a partition).</summary>
     public bool CanSend(int from, int to) => !blocked[from, to];
 
@@ -161,41 +158,6 @@ public sealed class Simulation
     }
 
     private string ReplayCommand => string.Format(CultureInfo.InvariantCulture, Options.ReplayCommand, Seed);
-
-    /// <summary>Whether some majority of replicas is up and every pair of it is connected both ways.</summary>
-    public bool HasConnectedMajority()
-    {
-        var quorum = replicas.Length / 2 + 1;
-        for (var set = 0; set < 1 << replicas.Length; set++)
-        {
-            if (System.Numerics.BitOperations.PopCount((uint)set) < quorum)
-            {
-                continue;
-            }
-
-            var connected = true;
-            for (var a = 0; a < replicas.Length && connected; a++)
-            {
-                if ((set & (1 << a)) == 0)
-                {
-                    continue;
-                }
-
-                connected = replicas[a].IsUp;
-                for (var b = 0; b < replicas.Length && connected; b++)
-                {
-                    connected = (set & (1 << b)) == 0 || a == b || (!blocked[a, b] && !blocked[b, a]);
-                }
-            }
-
-            if (connected)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>Sends a message through the simulated network (faults applied); used for every Raft message.</summary>
     public void Send(RaftMessage message)
@@ -450,7 +412,6 @@ public sealed class Simulation
     {
         var node = RaftNode.Restart(replica.Config, new Random(Random.Next()), replica.Durable.ToPersistedState());
         replica.Node = node;
-        TopologyVersion++;
         replica.Applier = applierFactory(replica.Id);
         replica.AppliedIndex = 0;
         if (replica.Durable.Snapshot is { } snapshot)
@@ -473,7 +434,6 @@ public sealed class Simulation
         replica.Node = null;
         replica.PendingReady = null;
         replica.Incarnation++;
-        TopologyVersion++;
         Checker.OnCrash(replica);
         Stats.Crashes++;
         if (!quiet)
@@ -491,7 +451,6 @@ public sealed class Simulation
         {
             var side = Enumerable.Range(0, replicas.Length).Select(_ => Random.Next(2) == 0).ToArray();
             Heal();
-            TopologyVersion++;
             for (var a = 0; a < replicas.Length; a++)
             {
                 for (var b = 0; b < replicas.Length; b++)
@@ -504,7 +463,6 @@ public sealed class Simulation
         }
         else if (Options.Partitions && roll < 40)
         {
-            TopologyVersion++;
             for (var a = 0; a < replicas.Length; a++)
             {
                 for (var b = 0; b < replicas.Length; b++)
@@ -551,15 +509,10 @@ public sealed class Simulation
         return candidates[Random.Next(candidates.Count)];
     }
 
-    private void Heal()
-    {
-        Array.Clear(blocked);
-        TopologyVersion++;
-    }
+    private void Heal() => Array.Clear(blocked);
 
     private void Isolate(int victim)
     {
-        TopologyVersion++;
         for (var other = 0; other < replicas.Length; other++)
         {
             blocked[victim, other] = other != victim;
