@@ -44,7 +44,22 @@ public sealed partial class ReplicaGrain
         var session = LeaseIds.ToSessionId(request.SessionId);
         if (_appliedIndex >= _leaderCaughtUpIndex && _leases.GetSession(session) is null)
         {
-            return SessionGone(request.SessionId);
+            // Unknown here may only mean not applied here yet: a new leader before its first entry commits, or a
+            // deposed leader that does not know it yet. Confirm with a read barrier before saying it expired.
+            if (await ReadBarrierAsync() is { } unconfirmed)
+            {
+                return new SessionReply(unconfirmed.Status, request.SessionId, 0, unconfirmed.LeaderHint, unconfirmed.Message);
+            }
+
+            if (_leases.GetSession(session) is null)
+            {
+                return SessionGone(request.SessionId);
+            }
+
+            if (!CanServe(out refusal))
+            {
+                return new SessionReply(refusal.Status, request.SessionId, 0, refusal.LeaderHint, refusal.Message);
+            }
         }
 
         _pendingRenewals.Add(session);

@@ -131,22 +131,11 @@ public sealed partial class ReplicaGrain(
         _appliedTerm = durable.SnapshotTerm;
         _snapshotIndex = durable.SnapshotIndex;
         _clock = new LeaseClock(_options.ClockRateBound);
-        var now = LocalNow;
-        if (snapshot is not null)
-        {
-            _clock.OnSnapshotInstalled(durable.SnapshotIndex, _leases.ClockMs, now);
-        }
 
-        // After a restart the last clock entry counts from the time of loading: later than its real arrival, so the
-        // lease clock can only lag (safe); the downtime itself is not counted.
-        for (var i = entries.Length - 1; i >= 0; i--)
-        {
-            if (entries[i].Type == EntryType.Normal && LeaseCommandCodec.TryReadClock(entries[i].Data.Span, out var clockMs))
-            {
-                _clock.OnEntryAppended(entries[i].Index, clockMs, now);
-                break;
-            }
-        }
+        // After a restart the clock entries count from the time of loading: later than their real arrival, so the
+        // lease clock can only lag (safe); the downtime itself is not counted. All of them, not only the last: a new
+        // leader may still truncate the uncommitted tail (see LeaseClock.OnLogLoaded).
+        _clock.OnLogLoaded(snapshot is null ? null : (durable.SnapshotIndex, _leases.ClockMs), ClockEntries(entries), LocalNow);
 
         var config = new RaftConfig
         {
@@ -160,6 +149,18 @@ public sealed partial class ReplicaGrain(
         _raft = durable.IsEmpty
             ? new RaftNode(config, random)
             : RaftNode.Restart(config, random, new PersistedState(hardState, snapshot, entries));
+    }
+
+    /// <summary>The (index, clock) of every clock-carrying entry, in log order.</summary>
+    internal static IEnumerable<(long Index, long ClockMs)> ClockEntries(IReadOnlyList<LogEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            if (entry.Type == EntryType.Normal && LeaseCommandCodec.TryReadClock(entry.Data.Span, out var clockMs))
+            {
+                yield return (entry.Index, clockMs);
+            }
+        }
     }
 
     private async Task OnTimerAsync(CancellationToken cancellationToken)
@@ -246,7 +247,7 @@ public sealed partial class ReplicaGrain(
 
     public Task<ReplicaStatus> Status() => Task.FromResult(new ReplicaStatus(
         _key,
-        _stopped ? "Stopped" : _raft.Role.ToString(),
+        _stopped ? "Stopped" : IsLeader ? "Leader" : _raft.Role == RaftRole.Leader ? "TakingOver" : _raft.Role.ToString(),
         _raft.Term,
         _raft.LeaderId ?? -1,
         _raft.CommitIndex,

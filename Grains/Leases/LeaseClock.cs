@@ -54,8 +54,7 @@ public sealed class LeaseClock
     /// <summary>
     /// An entry carrying a clock value (<see cref="LeaseCommandCodec.TryReadClock"/>) was appended to the local
     /// log at <paramref name="localNow"/>: received from the leader, or proposed by this replica as leader. After
-    /// a restart, report the log's last clock entry with the time of loading (later than its real arrival, so
-    /// safe; the downtime is not counted).
+    /// a restart, use <see cref="OnLogLoaded"/>.
     /// </summary>
     public void OnEntryAppended(long index, long clockMs, TimeSpan localNow)
     {
@@ -88,6 +87,29 @@ public sealed class LeaseClock
         if (lastApplied > 0)
         {
             _observations.RemoveRange(0, lastApplied);
+        }
+    }
+
+    /// <summary>
+    /// After a restart: the snapshot's index and clock (if there is a snapshot) and every clock-carrying entry of
+    /// the loaded log in log order, all as arriving at <paramref name="localNow"/> (later than their real arrival,
+    /// so safe; the downtime is not counted). Every entry, not only the last: the log's uncommitted tail may still
+    /// be truncated by a new leader, and the clock must then fall back on the clock entry before it, not on nothing
+    /// (a leader with no base would write values from 0, and the lease clock would stand still until they caught up
+    /// with it: no session would expire meanwhile).
+    /// </summary>
+    public void OnLogLoaded((long Index, long ClockMs)? snapshot, IEnumerable<(long Index, long ClockMs)> clockEntries, TimeSpan localNow)
+    {
+        ArgumentNullException.ThrowIfNull(clockEntries);
+        _observations.Clear();
+        if (snapshot is { } loaded)
+        {
+            _observations.Add(new Observation(loaded.Index, loaded.ClockMs, localNow));
+        }
+
+        foreach (var (index, clockMs) in clockEntries)
+        {
+            OnEntryAppended(index, clockMs, localNow);
         }
     }
 

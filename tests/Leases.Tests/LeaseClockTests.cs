@@ -53,6 +53,24 @@ public sealed class LeaseClockTests
     }
 
     [Fact]
+    public void After_a_restart_a_truncated_tail_falls_back_on_the_clock_entries_before_it()
+    {
+        // Found by the lease simulation (seed 410 before the fix): a restarted replica was told only about its log's
+        // last clock entry; a new leader then truncated that uncommitted entry, the clock knew no entry at all, and
+        // once elected the replica wrote clock values from 0: the lease clock stood still, no session expired.
+        var clock = new LeaseClock(0.01);
+        clock.OnLogLoaded(snapshot: (2, 400), [(5, 1_000), (7, 1_050), (9, 1_100)], Ms(50_000));
+        Assert.Equal(1_100, clock.HighestClockMs);
+        clock.OnLogTruncated(8); // entry 9 was never committed
+        Assert.Equal(1_050, clock.HighestClockMs);
+        clock.BecomeLeader(Ms(51_000));
+        Assert.Equal(1_050 + 1_980, clock.NextClockMs(Ms(52_000))); // counted from the loading time: the downtime is lost
+
+        clock.OnLogTruncated(3); // even the whole log: the snapshot's clock stays
+        Assert.Equal(400, clock.HighestClockMs);
+    }
+
+    [Fact]
     public void Leader_clock_never_goes_below_the_highest_value_in_its_log()
     {
         var clock = new LeaseClock(0.01);

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using LockService.Raft.Tests.Simulation;
+using LockService.Simulation;
 
 namespace LockService.Raft.Tests;
 
@@ -111,7 +111,8 @@ public sealed class SimulationHookTests
 
         Assert.Equal(stats.Steps, steps);
         Assert.True(appliers >= options.Replicas * 2, "an applier per replica, and a fresh one per (re)start");
-        Assert.All(hosts, h => Assert.True(h.Ticks > 0 && h.Starts > 0));
+        Assert.All(hosts, h => Assert.True(h.Ticks > 0 && h.Starts > 0 && h.Readies > 0 && h.Applied > 0));
+        Assert.Equal(stats.SnapshotsInstalled, hosts.Sum(h => h.SnapshotsInstalled));
         Assert.Contains(hosts, h => h.SoftStates.Any(s => s.Role == RaftRole.Leader));
         foreach (var replica in simulation.Replicas)
         {
@@ -151,17 +152,52 @@ public sealed class SimulationHookTests
         Assert.Contains("RAFT_SIM_SEED=9", failure.Message);
     }
 
+    [Fact]
+    public void HostEvents_RunAsSteps_AndTheDrainKeepsTheRunGoingAfterLiveness()
+    {
+        var options = SimulationOptions.ForSeed(3) with { ChaosMicros = 2_000_000, DrainMicros = 3_000_000 };
+        var simulation = new Simulation.Simulation(3, options);
+        var fired = new List<long>();
+        simulation.At(1_500_000, () => fired.Add(simulation.NowMicros));
+        simulation.At(1_000_000, () => simulation.After(250_000, () => fired.Add(simulation.NowMicros)));
+        var markers = 0;
+        simulation.LivenessCommand = () =>
+        {
+            markers++;
+            return new byte[16];
+        };
+
+        var stats = simulation.Run();
+
+        Assert.Equal([1_250_000, 1_500_000], fired);
+        Assert.True(markers >= 1, "the liveness proposal comes from LivenessCommand");
+        Assert.True(simulation.NowMicros >= options.ChaosMicros + stats.LivenessMicros + options.DrainMicros - options.TickMicros);
+        Assert.True(simulation.IsQuiet);
+    }
+
     private sealed class CountingHost : ReplicaHost
     {
         public int Ticks { get; private set; }
 
         public int Starts { get; private set; }
 
+        public int Readies { get; private set; }
+
+        public int Applied { get; private set; }
+
+        public int SnapshotsInstalled { get; private set; }
+
         public double Rate { get; private set; }
 
         public List<SoftState> SoftStates { get; } = [];
 
         public override void OnStart(SimReplica replica) => Starts++;
+
+        public override void OnReady(SimReplica replica, Ready ready) => Readies++;
+
+        public override void OnApplied(SimReplica replica, in LogEntry entry) => Applied++;
+
+        public override void OnSnapshotInstalled(SimReplica replica, Snapshot snapshot) => SnapshotsInstalled++;
 
         public override void OnTick(SimReplica replica)
         {

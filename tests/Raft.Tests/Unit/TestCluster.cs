@@ -1,4 +1,4 @@
-using LockService.Raft.Tests.Simulation;
+using LockService.Simulation;
 
 namespace LockService.Raft.Tests.Unit;
 

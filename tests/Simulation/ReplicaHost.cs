@@ -1,6 +1,6 @@
 using LockService.Raft;
 
-namespace LockService.Raft.Tests.Simulation;
+namespace LockService.Simulation;
 
 /// <summary>
 /// Per-replica hooks for host-side logic that runs beside the Raft node (the lease host: keepalives, expiry
@@ -19,7 +19,26 @@ public class ReplicaHost
     {
     }
 
+    /// <summary>
+    /// Right after <see cref="RaftNode.GetReady"/>, before anything of the Ready is sent, persisted or applied (where
+    /// a host that reacts to <see cref="Ready.SoftState"/> at once, or notes the entries it starts to write, does so).
+    /// </summary>
+    public virtual void OnReady(SimReplica replica, Ready ready)
+    {
+    }
+
+    /// <summary>After the Ready was persisted and applied, before Advance.</summary>
     public virtual void OnSoftStateChanged(SimReplica replica, SoftState state)
+    {
+    }
+
+    /// <summary>After a snapshot received from the leader was installed into the replica's applier.</summary>
+    public virtual void OnSnapshotInstalled(SimReplica replica, Snapshot snapshot)
+    {
+    }
+
+    /// <summary>After the applier applied one committed entry (no-ops included).</summary>
+    public virtual void OnApplied(SimReplica replica, in LogEntry entry)
     {
     }
 

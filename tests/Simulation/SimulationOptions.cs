@@ -1,6 +1,6 @@
 using LockService.Raft;
 
-namespace LockService.Raft.Tests.Simulation;
+namespace LockService.Simulation;
 
 /// <summary>
 /// The knobs of one simulation run. Times are global microseconds. <see cref="ForSeed"/> draws a run with every
@@ -73,6 +73,15 @@ public sealed record SimulationOptions
 
     /// <summary>Events kept for the trace printed on a failure.</summary>
     public int TraceLength { get; init; } = 80;
+
+    /// <summary>
+    /// After liveness is reached, the run goes on this long on the quiet network (0: it ends at once), so that hosts
+    /// can finish what they started (for example, sessions of stopped clients expiring).
+    /// </summary>
+    public long DrainMicros { get; init; }
+
+    /// <summary>The command line printed with a failure to replay it; <c>{0}</c> is replaced by the seed.</summary>
+    public string ReplayCommand { get; init; } = "RAFT_SIM_SEED={0} dotnet test --project tests/Raft.Tests -- --filter-method '*ReplaySeed*'";
 
     /// <summary>
     /// A run with all faults on. Rates are drawn per seed over wide ranges (swarm testing: a seed with rare faults

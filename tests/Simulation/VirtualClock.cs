@@ -1,4 +1,4 @@
-namespace LockService.Raft.Tests.Simulation;
+namespace LockService.Simulation;
 
 /// <summary>
 /// A replica's monotonic clock: it runs at <see cref="Rate"/> times the simulation's global time, so replicas drift

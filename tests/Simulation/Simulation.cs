@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using LockService.Raft;
 
-namespace LockService.Raft.Tests.Simulation;
+namespace LockService.Simulation;
 
 /// <summary>
 /// A whole Raft group in one process under a seeded scheduler: a priority queue of timed events (clock ticks of each
@@ -24,6 +25,7 @@ public sealed class Simulation
     private long quietSinceMicros;
     private bool[] inMajority = [];
     private Marker? marker;
+    private long livenessReachedAtMicros = -1;
 
     public Simulation(
         int seed,
@@ -70,6 +72,25 @@ public sealed class Simulation
     /// <summary>Extra checks run after every step (after the Raft invariants); throw <see cref="InvariantViolation"/> to fail.</summary>
     public Action<Simulation>? AfterEachStep { get; set; }
 
+    /// <summary>
+    /// Makes the fresh command whose commit on the connected majority proves liveness at the end (default: random
+    /// bytes). A host whose state machine decodes every entry supplies a harmless command of its own.
+    /// </summary>
+    public Func<byte[]>? LivenessCommand { get; set; }
+
+    /// <summary>The chaos is over: the network neither drops, duplicates nor delays long, and nothing crashes.</summary>
+    public bool IsQuiet => quiet;
+
+    /// <summary>Whether messages from <paramref name="from"/> to <paramref name="to"/> get through (not cut by a partition).</summary>
+    public bool CanSend(int from, int to) => !blocked[from, to];
+
+    /// <summary>Runs <paramref name="action"/> as its own step at global time <paramref name="atMicros"/> (at least now).</summary>
+    public void At(long atMicros, Action action) =>
+        Schedule(Math.Max(NowMicros, atMicros), new SimEvent(EventKind.Action, Action: action));
+
+    /// <summary>Runs <paramref name="action"/> as its own step after <paramref name="delayMicros"/>.</summary>
+    public void After(long delayMicros, Action action) => At(NowMicros + Math.Max(0, delayMicros), action);
+
     /// <summary>Runs to the end of the liveness phase; throws <see cref="SimulationFailedException"/> on any violation.</summary>
     public SimulationStats Run()
     {
@@ -93,7 +114,12 @@ public sealed class Simulation
             while (events.TryDequeue(out var next, out var at))
             {
                 NowMicros = at.Time;
-                if (quiet && NowMicros - quietSinceMicros > Options.LivenessMicros)
+                if (livenessReachedAtMicros >= 0 && NowMicros > livenessReachedAtMicros + Options.DrainMicros)
+                {
+                    return Stats;
+                }
+
+                if (quiet && livenessReachedAtMicros < 0 && NowMicros - quietSinceMicros > Options.LivenessMicros)
                 {
                     throw new InvariantViolation(
                         $"liveness: no proposal committed on the connected majority within {Options.LivenessMicros / 1000} ms of quiet " +
@@ -105,11 +131,16 @@ public sealed class Simulation
                 Checker.AfterStep();
                 AfterEachStep?.Invoke(this);
                 Stats.Steps++;
-                if (quiet && LivenessReached())
+                if (quiet && livenessReachedAtMicros < 0 && LivenessReached())
                 {
-                    Stats.LeadersElected = Checker.LeadersElected;
-                    Stats.HighestCommitted = Checker.HighestCommitted;
                     Stats.LivenessMicros = NowMicros - quietSinceMicros;
+                    livenessReachedAtMicros = NowMicros;
+                }
+
+                Stats.LeadersElected = Checker.LeadersElected;
+                Stats.HighestCommitted = Checker.HighestCommitted;
+                if (livenessReachedAtMicros >= 0 && Options.DrainMicros <= 0)
+                {
                     return Stats;
                 }
             }
@@ -118,13 +149,15 @@ public sealed class Simulation
         }
         catch (InvariantViolation violation)
         {
-            throw new SimulationFailedException(Seed, violation.Message, Trace.Format());
+            throw new SimulationFailedException(Seed, violation.Message, Trace.Format(), ReplayCommand);
         }
         catch (Exception exception) when (exception is not SimulationFailedException)
         {
-            throw new SimulationFailedException(Seed, $"{exception.GetType().Name}: {exception.Message}", Trace.Format(), exception);
+            throw new SimulationFailedException(Seed, $"{exception.GetType().Name}: {exception.Message}", Trace.Format(), ReplayCommand, exception);
         }
     }
+
+    private string ReplayCommand => string.Format(CultureInfo.InvariantCulture, Options.ReplayCommand, Seed);
 
     /// <summary>Sends a message through the simulated network (faults applied); used for every Raft message.</summary>
     public void Send(RaftMessage message)
@@ -220,6 +253,9 @@ public sealed class Simulation
             case EventKind.Persisted:
                 OnPersisted(replicas[next.Replica], next.Incarnation);
                 break;
+            case EventKind.Action:
+                next.Action!();
+                break;
         }
     }
 
@@ -275,6 +311,12 @@ public sealed class Simulation
         {
             Checker.Observe(replica);
             var ready = node.GetReady();
+            replica.Host.OnReady(replica, ready);
+            if (replica.Node != node)
+            {
+                return; // the host's hook crashed the replica
+            }
+
             foreach (var message in ready.MessagesBeforePersist)
             {
                 Send(message);
@@ -322,6 +364,7 @@ public sealed class Simulation
             Checker.OnRestored(replica, replica.AppliedIndex);
             Stats.SnapshotsInstalled++;
             Trace.Add(NowMicros, replica.Id, "install", snapshot);
+            replica.Host.OnSnapshotInstalled(replica, snapshot);
         }
 
         foreach (ref readonly var entry in ready.CommittedEntries.Span)
@@ -334,6 +377,7 @@ public sealed class Simulation
             replica.Applier.Apply(entry);
             replica.AppliedIndex = entry.Index;
             Checker.OnApplied(replica, entry);
+            replica.Host.OnApplied(replica, entry);
         }
 
         if (ready.SoftState is { } softState)
@@ -528,7 +572,7 @@ public sealed class Simulation
         {
             if (inMajority[replica.Id] && replica.Node is { Role: RaftRole.Leader })
             {
-                var result = Propose(replica, [NewCommand()]);
+                var result = Propose(replica, [LivenessCommand?.Invoke() ?? NewCommand()]);
                 if (result.IsAccepted)
                 {
                     marker = new Marker(result.Index, result.Term);
@@ -600,6 +644,7 @@ public sealed class Simulation
 
     private enum EventKind : byte
     {
+        Action,
         Tick,
         Deliver,
         Fault,
@@ -612,7 +657,7 @@ public sealed class Simulation
     }
 
     private readonly record struct SimEvent(
-        EventKind Kind, int Replica = 0, int Incarnation = 0, RaftMessage? Message = null, byte[]? Encoded = null);
+        EventKind Kind, int Replica = 0, int Incarnation = 0, RaftMessage? Message = null, byte[]? Encoded = null, Action? Action = null);
 
     private readonly record struct Marker(long Index, long Term);
 }

@@ -1,6 +1,6 @@
 using LockService.Raft;
 
-namespace LockService.Raft.Tests.Simulation;
+namespace LockService.Simulation;
 
 /// <summary>One simulated replica: its durable store survives crashes; its node, applier and clock ticks do not.</summary>
 public sealed class SimReplica

@@ -1,6 +1,6 @@
 using LockService.Raft;
 
-namespace LockService.Raft.Tests.Simulation;
+namespace LockService.Simulation;
 
 /// <summary>What a simulated replica has on disk; the only thing that survives a crash.</summary>
 public sealed class DurableStore

@@ -1,6 +1,6 @@
 using LockService.Raft;
 
-namespace LockService.Raft.Tests.Simulation;
+namespace LockService.Simulation;
 
 /// <summary>
 /// The safety properties of Raft (paper Figure 3), checked after every simulation step:

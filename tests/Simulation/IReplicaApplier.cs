@@ -1,6 +1,6 @@
 using LockService.Raft;
 
-namespace LockService.Raft.Tests.Simulation;
+namespace LockService.Simulation;
 
 /// <summary>
 /// The state machine a simulated replica applies committed entries to (the lease state machine plugs in here).

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace LockService.Raft.Tests.Simulation;
+namespace LockService.Simulation;
 
 /// <summary>The last events of a run, kept cheaply (references, no strings) and formatted only when a run fails.</summary>
 public sealed class TraceLog(int capacity)
@@ -38,8 +38,8 @@ public sealed class TraceLog(int capacity)
 }
 
 /// <summary>A broken invariant (or a crash of the code under test) in a simulation run, with what is needed to replay it.</summary>
-public sealed class SimulationFailedException(int seed, string reason, string trace, Exception? inner = null)
-    : Exception($"Raft simulation failed for seed {seed}: {reason}\nReplay: RAFT_SIM_SEED={seed} dotnet test --project tests/Raft.Tests -- --filter-method '*ReplaySeed*'\nLast events:\n{trace}", inner)
+public sealed class SimulationFailedException(int seed, string reason, string trace, string replayCommand, Exception? inner = null)
+    : Exception($"Simulation failed for seed {seed}: {reason}\nReplay: {replayCommand}\nLast events:\n{trace}", inner)
 {
     public int Seed { get; } = seed;
 

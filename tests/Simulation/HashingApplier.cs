@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using LockService.Raft;
 
-namespace LockService.Raft.Tests.Simulation;
+namespace LockService.Simulation;
 
 /// <summary>
 /// The default simulated state machine: a running FNV-1a hash over every applied entry's index, term and bytes.
