@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using LockService.Placement;
 using Orleans.Runtime;
+using Orleans.Runtime.Placement;
 
 namespace LockService.Hosting;
 
@@ -37,8 +38,10 @@ public sealed partial class ReplicaGrain
             return;
         }
 
-        // Wait until the membership view is stable for a few checks: flapping silos must not cause moves.
-        if (++_misplacedChecks < MisplacedChecksBeforeMove)
+        // Wait until the membership view is stable for a few checks: flapping silos must not cause moves. A leader
+        // waits twice as long, so misplaced followers move first and it hands leadership to a settled replica
+        // rather than to one that is about to move too.
+        if (++_misplacedChecks < (IsLeader ? 2 * MisplacedChecksBeforeMove : MisplacedChecksBeforeMove))
         {
             return;
         }
@@ -53,6 +56,7 @@ public sealed partial class ReplicaGrain
         }
 
         logger.LogInformation("Replica {ReplicaKey} moves from {CurrentSilo} to {DesiredSilo}", _key, GrainContext.Address.SiloAddress, desired);
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, desired);
         this.MigrateOnIdle();
     }
 }

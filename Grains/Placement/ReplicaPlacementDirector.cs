@@ -10,6 +10,14 @@ public sealed class ReplicaPlacementDirector : IPlacementDirector
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var silos = context.GetCompatibleSilos(target);
+
+        // A replica moving back to its own silo names it (it chose it from the live membership view).
+        if (target.RequestContextData is { } data &&
+            data.TryGetValue(IPlacementDirector.PlacementHintKey, out var hint) && hint is SiloAddress hinted && silos.Contains(hinted))
+        {
+            return Task.FromResult(hinted);
+        }
+
         var key = target.GrainIdentity.Key.ToString() ?? "";
         SiloAddress? chosen = null;
         try

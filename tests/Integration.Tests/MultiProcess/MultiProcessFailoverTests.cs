@@ -32,7 +32,7 @@ public sealed class MultiProcessFailoverTests(AzuriteFixture azurite)
         var locks = client.Services.GetRequiredService<ILockClient>();
         try
         {
-            await probe.WaitForLeaderAsync(spread: true, timeout: TimeSpan.FromSeconds(30), cancellationToken: ct);
+            await probe.WaitForLeaderAsync(spread: true, timeout: TimeSpan.FromSeconds(60), cancellationToken: ct);
             var held = new List<LockHandle>();
             for (var i = 0; i < 5; i++)
             {
@@ -92,7 +92,7 @@ public sealed class MultiProcessFailoverTests(AzuriteFixture azurite)
         var locks = client.Services.GetRequiredService<ILockClient>();
         try
         {
-            var leader = await probe.WaitForLeaderAsync(spread: true, timeout: TimeSpan.FromSeconds(30), cancellationToken: ct);
+            var leader = await probe.WaitForLeaderAsync(spread: true, timeout: TimeSpan.FromSeconds(60), cancellationToken: ct);
             var before = await locks.AcquireAsync("before", TimeSpan.FromSeconds(10), cancellationToken: ct);
             leader = await probe.WaitForLeaderAsync(spread: true, cancellationToken: ct);
             var victim = cluster.FindBySiloAddress(leader.Silo) ?? throw new InvalidOperationException($"no silo process has address {leader.Silo}");
