@@ -45,7 +45,14 @@ builder.UseOrleans(silo =>
     silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("LockService:Membership"));
 
     silo.AddAzureTableGrainStorageAsDefault(o => o.TableServiceClient = new Azure.Data.Tables.TableServiceClient(hostOptions.StorageConnectionString));
-    silo.AddLockService(o => builder.Configuration.GetSection(SiloHostOptions.SectionName).Bind(o));
+    silo.AddLockService(o =>
+    {
+        // Two services on one storage account must not share replica logs: unless configured, names follow ServiceId.
+        var serviceName = new string(hostOptions.ServiceId.Where(char.IsAsciiLetterOrDigit).ToArray()).ToLowerInvariant();
+        o.TableName = serviceName + "log";
+        o.SnapshotContainer = serviceName + "-snapshots";
+        builder.Configuration.GetSection(SiloHostOptions.SectionName).Bind(o);
+    });
     silo.AddDashboard();
 });
 
