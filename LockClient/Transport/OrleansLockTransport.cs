@@ -128,7 +128,16 @@ internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClient
             T reply;
             try
             {
-                reply = await call(resolver.Replica(group, replica)).WaitAsync(callTimeout, time, cancellationToken).ConfigureAwait(false);
+                var answer = await CallWithProbesAsync(group, replica, replicas, call, callTimeout, cancellationToken).ConfigureAwait(false);
+                if (answer.Reply is null)
+                {
+                    lastFailure = $"replica {LockGroups.ReplicaKey(group, replica)} did not answer; replica {answer.Replica} is said to lead";
+                    replica = answer.Replica;
+                    continue;
+                }
+
+                reply = answer.Reply;
+                replica = answer.Replica;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -164,6 +173,66 @@ internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClient
         }
 
         return unavailable(lastFailure);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="replica"/>, and while it stays silent, asks the other replicas the same request (same
+    /// request id, so it takes effect at most once) every quarter of <see cref="LockClientOptions.CallTimeout"/>: a
+    /// follower answers NotLeader at once, with the new leader once one is elected. A leader that died with the
+    /// call in flight never answers (Orleans does not fail a request forwarded to a silo that then dies), so this
+    /// is what bounds a failover to the election rather than to the call timeout.
+    /// </summary>
+    /// <returns>The reply and the replica that gave it; or no reply and the replica said to lead now.</returns>
+    /// <exception cref="TimeoutException">Nobody answered within <paramref name="callTimeout"/>.</exception>
+    private async Task<(T? Reply, int Replica)> CallWithProbesAsync<T>(
+        int group, int replica, int replicas, Func<ILockReplicaGrain, Task<T>> call, TimeSpan callTimeout, CancellationToken cancellationToken)
+        where T : class
+    {
+        var primary = call(resolver.Replica(group, replica));
+        var deadline = time.GetTimestamp() + (long)(callTimeout.TotalSeconds * time.TimestampFrequency);
+        var probeDelay = options.CallTimeout / 4;
+        var probeTarget = replica;
+        while (true)
+        {
+            var remaining = time.GetElapsedTime(time.GetTimestamp(), deadline);
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"Replica {LockGroups.ReplicaKey(group, replica)} did not answer within {callTimeout}.");
+            }
+
+            try
+            {
+                return (await primary.WaitAsync(remaining < probeDelay ? remaining : probeDelay, time, cancellationToken).ConfigureAwait(false), replica);
+            }
+            catch (TimeoutException) when (!primary.IsCompleted)
+            {
+            }
+
+            if (replicas == 1)
+            {
+                continue;
+            }
+
+            probeTarget = (probeTarget + 1) % replicas == replica ? (probeTarget + 2) % replicas : (probeTarget + 1) % replicas;
+            try
+            {
+                var probe = await call(resolver.Replica(group, probeTarget)).WaitAsync(probeDelay, time, cancellationToken).ConfigureAwait(false);
+                var (status, hint) = StatusAndHint(probe);
+                if (status != ReplyStatus.NotLeader)
+                {
+                    return (probe, probeTarget); // the probed replica leads now and has answered the request itself
+                }
+
+                if (hint >= 0 && hint < replicas && hint != replica)
+                {
+                    return (null, hint);
+                }
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && (e is TimeoutException || IsReplicaFailure(e)))
+            {
+                // No news from this replica either; keep waiting for the first one and probe another.
+            }
+        }
     }
 
     private static (ReplyStatus Status, int LeaderHint) StatusAndHint(object reply) => reply switch

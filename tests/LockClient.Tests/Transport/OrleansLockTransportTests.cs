@@ -66,6 +66,23 @@ public sealed class OrleansLockTransportTests
     }
 
     [Fact]
+    public async Task A_silent_leader_is_bypassed_as_soon_as_a_follower_names_the_new_leader()
+    {
+        // The leader's silo died with the call in flight: it never answers. A follower knows the new leader.
+        _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
+        _grains.Replicas[0][1].Behaviour = FakeReplica.NotLeader(2);
+
+        var started = _time.GetTimestamp();
+        var call = _transport.ReleaseAsync(0, new ReleaseRequest(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", default), Ct);
+        await Harness(call);
+
+        Assert.Equal(ReplyStatus.Ok, (await call).Status);
+        Assert.True(_time.GetElapsedTime(started) < TimeSpan.FromSeconds(5) / 2, $"took {_time.GetElapsedTime(started)} of fake time");
+        Assert.Equal(2, _transport.LeaderGuess(0));
+        Assert.Equal(1, _grains.Replicas[0][0].Calls);
+    }
+
+    [Fact]
     public async Task When_no_replica_answers_as_leader_the_reply_is_Unavailable()
     {
         foreach (var replica in _grains.Replicas[0])
