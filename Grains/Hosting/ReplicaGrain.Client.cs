@@ -335,7 +335,8 @@ public sealed partial class ReplicaGrain
         return true;
     }
 
-    private int LeaderHint() => _stopped ? -1 : _raft.LeaderId ?? -1;
+    // During a leadership transfer the target is about to lead: send clients there rather than back here.
+    private int LeaderHint() => _stopped ? -1 : _raft.LeadTransferee ?? _raft.LeaderId ?? -1;
 
     private static SessionReply SessionGone(Guid session) =>
         new(ReplyStatus.SessionExpired, session, 0, Message: "The session has expired or was closed; open a new one.");
