@@ -23,7 +23,7 @@ public sealed partial class ReplicaGrain
         return outcome.Result switch
         {
             SessionOpened opened => new SessionReply(ReplyStatus.Ok, LeaseIds.ToGuid(opened.Session), request.TtlMs),
-            Rejected rejected => new SessionReply(ToStatus(rejected.Code), Guid.Empty, 0, Message: rejected.Message),
+            Rejected rejected => new SessionReply(LeaseReplies.ToStatus(rejected.Code), Guid.Empty, 0, Message: rejected.Message),
             _ => new SessionReply(outcome.Status, Guid.Empty, 0, LeaderHint(), Unanswered(outcome.Status)),
         };
     }
@@ -96,7 +96,7 @@ public sealed partial class ReplicaGrain
         return outcome.Result switch
         {
             Done => new SessionReply(ReplyStatus.Ok, request.SessionId, 0),
-            Rejected rejected => new SessionReply(ToStatus(rejected.Code), request.SessionId, 0, Message: rejected.Message),
+            Rejected rejected => new SessionReply(LeaseReplies.ToStatus(rejected.Code), request.SessionId, 0, Message: rejected.Message),
             _ => new SessionReply(outcome.Status, request.SessionId, 0, LeaderHint(), Unanswered(outcome.Status)),
         };
     }
@@ -144,7 +144,7 @@ public sealed partial class ReplicaGrain
             try
             {
                 var answer = await watcher.Task.WaitAsync(poll);
-                return ToAcquireReply(answer, waited: true, queued.Position);
+                return LeaseReplies.ToAcquireReply(answer, waited: true, queued.Position);
             }
             catch (TimeoutException)
             {
@@ -169,7 +169,7 @@ public sealed partial class ReplicaGrain
         }
 
         return outcome.Result is { } result
-            ? ToAcquireReply(result, waits, 0)
+            ? LeaseReplies.ToAcquireReply(result, waits, 0)
             : new AcquireReply(outcome.Status, default, 0, LeaderHint(), Unanswered(outcome.Status));
     }
 
@@ -349,31 +349,11 @@ public sealed partial class ReplicaGrain
         _ => null,
     };
 
-    private static AcquireReply ToAcquireReply(LeaseResult result, bool waited, int position) => result switch
-    {
-        Granted granted => new AcquireReply(ReplyStatus.Granted, granted.Token, 0),
-        Busy => new AcquireReply(waited ? ReplyStatus.TimedOut : ReplyStatus.Busy, default, 0),
-        Queued queued => new AcquireReply(ReplyStatus.Queued, default, queued.Position),
-        Rejected rejected => new AcquireReply(ToStatus(rejected.Code), default, position, Message: rejected.Message),
-        _ => new AcquireReply(ReplyStatus.InvalidArgument, default, 0, Message: $"Unexpected answer {result}."),
-    };
-
     private ReleaseReply ToReleaseReply(ProposalOutcome outcome) => outcome.Result switch
     {
         Done => new ReleaseReply(ReplyStatus.Ok),
-        Rejected rejected => new ReleaseReply(ToStatus(rejected.Code), Message: rejected.Message),
+        Rejected rejected => new ReleaseReply(LeaseReplies.ToStatus(rejected.Code), Message: rejected.Message),
         _ => new ReleaseReply(outcome.Status, LeaderHint(), Unanswered(outcome.Status)),
-    };
-
-    private static ReplyStatus ToStatus(RejectionCode code) => code switch
-    {
-        RejectionCode.InvalidName => ReplyStatus.InvalidName,
-        RejectionCode.InvalidTtl => ReplyStatus.InvalidTtl,
-        RejectionCode.UnknownSession => ReplyStatus.UnknownSession,
-        RejectionCode.NotHolder => ReplyStatus.NotHolder,
-        RejectionCode.StaleToken => ReplyStatus.StaleToken,
-        RejectionCode.LimitExceeded => ReplyStatus.LimitExceeded,
-        _ => ReplyStatus.InvalidArgument,
     };
 
     private static long SaturatingAdd(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;

@@ -298,7 +298,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         ProposeAsync(command, outcome => reply(outcome.Result switch
         {
             SessionOpened opened => new SessionReply(ReplyStatus.Ok, LeaseIds.ToGuid(opened.Session), request.TtlMs),
-            Rejected rejected => new SessionReply(ToStatus(rejected.Code), Guid.Empty, 0, Message: rejected.Message),
+            Rejected rejected => new SessionReply(LeaseReplies.ToStatus(rejected.Code), Guid.Empty, 0, Message: rejected.Message),
             _ => new SessionReply(outcome.Status, Guid.Empty, 0, LeaderHint()),
         }));
     }
@@ -388,7 +388,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             outcome => reply(outcome.Result switch
             {
                 Done => new SessionReply(ReplyStatus.Ok, request.SessionId, 0),
-                Rejected rejected => new SessionReply(ToStatus(rejected.Code), request.SessionId, 0, Message: rejected.Message),
+                Rejected rejected => new SessionReply(LeaseReplies.ToStatus(rejected.Code), request.SessionId, 0, Message: rejected.Message),
                 _ => new SessionReply(outcome.Status, request.SessionId, 0, LeaderHint()),
             }));
     }
@@ -435,7 +435,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
                             {
                                 answered = true;
                                 Forget();
-                                reply(ToAcquireReply(answer, waited: true, queued.Position));
+                                reply(LeaseReplies.ToAcquireReply(answer, waited: true, queued.Position));
                             }
                         },
                         onCanceled: () =>
@@ -466,7 +466,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
                 }
 
                 reply(outcome.Result is { } result
-                    ? ToAcquireReply(result, waits, 0)
+                    ? LeaseReplies.ToAcquireReply(result, waits, 0)
                     : new AcquireReply(outcome.Status, default, 0, LeaderHint()));
             });
     }
@@ -640,31 +640,11 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
     private static SessionReply SessionGone(Guid session) => new(ReplyStatus.SessionExpired, session, 0);
 
-    private static AcquireReply ToAcquireReply(LeaseResult result, bool waited, int position) => result switch
-    {
-        Granted granted => new AcquireReply(ReplyStatus.Granted, granted.Token, 0),
-        Busy => new AcquireReply(waited ? ReplyStatus.TimedOut : ReplyStatus.Busy, default, 0),
-        Queued queued => new AcquireReply(ReplyStatus.Queued, default, queued.Position),
-        Rejected rejected => new AcquireReply(ToStatus(rejected.Code), default, position, Message: rejected.Message),
-        _ => new AcquireReply(ReplyStatus.InvalidArgument, default, 0, Message: $"Unexpected answer {result}."),
-    };
-
     private ReleaseReply ToReleaseReply(ProposalOutcome outcome) => outcome.Result switch
     {
         Done => new ReleaseReply(ReplyStatus.Ok),
-        Rejected rejected => new ReleaseReply(ToStatus(rejected.Code), Message: rejected.Message),
+        Rejected rejected => new ReleaseReply(LeaseReplies.ToStatus(rejected.Code), Message: rejected.Message),
         _ => new ReleaseReply(outcome.Status, LeaderHint()),
-    };
-
-    private static ReplyStatus ToStatus(RejectionCode code) => code switch
-    {
-        RejectionCode.InvalidName => ReplyStatus.InvalidName,
-        RejectionCode.InvalidTtl => ReplyStatus.InvalidTtl,
-        RejectionCode.UnknownSession => ReplyStatus.UnknownSession,
-        RejectionCode.NotHolder => ReplyStatus.NotHolder,
-        RejectionCode.StaleToken => ReplyStatus.StaleToken,
-        RejectionCode.LimitExceeded => ReplyStatus.LimitExceeded,
-        _ => ReplyStatus.InvalidArgument,
     };
 
     private static long SaturatingAdd(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;
@@ -676,7 +656,6 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         public override string ToString() => Index > 0 ? $"{Index}@{Term}: {ClockMs} ms" : $"term {Term}: {ClockMs} ms";
     }
 
-    private readonly record struct ProposalOutcome(ReplyStatus Status, LeaseResult? Result);
 
     /// <summary>The grain's PendingProposal: the entry at the proposed index is ours only if its term is the one we proposed in.</summary>
     private sealed class PendingProposal(long term, Action<ProposalOutcome> done)
