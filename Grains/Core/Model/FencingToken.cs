@@ -6,14 +6,12 @@ namespace LockService.Client;
 /// <summary>
 /// The (term, log index) of the log entry that granted a lock. Tokens of one lock increase strictly, so a
 /// resource that remembers the highest token it has accepted and rejects lower ones is safe against a holder
-/// that paused past its lease. Text form: <c>"{term}.{index}"</c>, e.g. <c>"7.10423"</c>.
+/// that paused past its lease. Lives in the package-free core so that a resource can check tokens without Orleans;
+/// Grains.Interfaces gives Orleans a surrogate for it (<c>WireSurrogates.cs</c>). Text form: <c>"{term}.{index}"</c>, e.g. <c>"7.10423"</c>.
 /// </summary>
-[GenerateSerializer]
-[Alias("LockService.FencingToken")]
-[Immutable]
 public readonly record struct FencingToken(
-    [property: Id(0)] long Term,
-    [property: Id(1)] long Index) : IComparable<FencingToken>, ISpanFormattable
+    long Term,
+    long Index) : IComparable<FencingToken>, ISpanFormattable
 {
     /// <summary>No token: lower than every token a grant carries.</summary>
     public static FencingToken None => default;
