@@ -1,5 +1,7 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using LockService.Hosting;
+using LockService.Silo.Health;
 using LockService.Silo.Hosting;
 using LockService.Silo.Inspection;
 using Orleans.Configuration;
@@ -8,12 +10,14 @@ using Orleans.Dashboard;
 var builder = WebApplication.CreateBuilder(args);
 
 var hostOptions = builder.Configuration.GetSection(SiloHostOptions.SectionName).Get<SiloHostOptions>() ?? new SiloHostOptions();
+// Validated now as well as on start: the endpoints below are built from these values before the host starts.
+Validator.ValidateObject(hostOptions, new ValidationContext(hostOptions), validateAllProperties: true);
 builder.Services.AddOptions<SiloHostOptions>()
     .Bind(builder.Configuration.GetSection(SiloHostOptions.SectionName))
     .ValidateDataAnnotations()
     .ValidateOnStart();
 
-builder.WebHost.UseUrls($"http://127.0.0.1:{hostOptions.HttpPort}");
+builder.WebHost.UseUrls($"http://{FormatHost(hostOptions.HttpListenAddress)}:{hostOptions.HttpPort}");
 
 builder.UseOrleans(silo =>
 {
@@ -22,7 +26,10 @@ builder.UseOrleans(silo =>
         o.ClusterId = hostOptions.ClusterId;
         o.ServiceId = hostOptions.ServiceId;
     });
-    silo.ConfigureEndpoints(IPAddress.Loopback, hostOptions.SiloPort, hostOptions.GatewayPort, listenOnAnyHostAddress: false);
+    // Loopback unless configured: a multi-machine cluster sets AdvertisedAddress (what peers dial) and usually
+    // ListenOnAnyAddress (bind 0.0.0.0 behind the advertised address, as in containers).
+    silo.ConfigureEndpoints(
+        IPAddress.Parse(hostOptions.AdvertisedAddress), hostOptions.SiloPort, hostOptions.GatewayPort, listenOnAnyHostAddress: hostOptions.ListenOnAnyAddress);
 
     if (string.Equals(hostOptions.Clustering, "Localhost", StringComparison.OrdinalIgnoreCase))
     {
@@ -57,16 +64,21 @@ builder.UseOrleans(silo =>
 });
 
 builder.Services.AddSingleton<LockServiceInspector>();
+builder.Services.AddLockServiceHealthChecks();
+builder.Services.AddLockServiceMetrics();
 
 var app = builder.Build();
-app.MapGet("/healthz", () => Results.Ok("ok"));
+app.MapLockServiceHealthChecks();
+app.MapLockServiceMetrics();
 app.MapGet("/", () => Results.Redirect("/leases"));
 app.MapLeasePages();
 app.MapOrleansDashboard("/dashboard");
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     app.Logger.LogInformation(
-        "Silo ready: dashboard http://127.0.0.1:{HttpPort}/dashboard, lease pages http://127.0.0.1:{HttpPort}/leases, gateway 127.0.0.1:{GatewayPort}, silo port {SiloPort}",
-        hostOptions.HttpPort, hostOptions.HttpPort, hostOptions.GatewayPort, hostOptions.SiloPort);
+        "Silo ready: dashboard http://{HttpHost}:{HttpPort}/dashboard, lease pages http://{HttpHost}:{HttpPort}/leases, metrics /metrics, health /healthz/ready, gateway {Address}:{GatewayPort}, silo port {SiloPort}",
+        FormatHost(hostOptions.HttpListenAddress), hostOptions.HttpPort, FormatHost(hostOptions.HttpListenAddress), hostOptions.HttpPort, hostOptions.AdvertisedAddress, hostOptions.GatewayPort, hostOptions.SiloPort);
 });
 app.Run();
+
+static string FormatHost(string address) => IPAddress.Parse(address).AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address;

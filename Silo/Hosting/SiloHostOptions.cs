@@ -27,7 +27,23 @@ public sealed class SiloHostOptions
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>Port of the dashboard and lease pages, served on loopback.</summary>
+    /// <summary>
+    /// The address other silos and clients dial for this silo (its silo and gateway endpoints). Loopback by default;
+    /// set it to the machine's address for a cluster that spans machines.
+    /// </summary>
+    [Required]
+    [IpAddress]
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Bind the silo and gateway ports on every interface rather than only on <see cref="AdvertisedAddress"/>.</summary>
+    public bool ListenOnAnyAddress { get; set; }
+
+    /// <summary>Where the dashboard, lease pages, JSON API, health and metrics listen; "0.0.0.0" for every interface.</summary>
+    [Required]
+    [IpAddress]
+    public string HttpListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Port of the dashboard, lease pages, JSON API, health checks and metrics.</summary>
     [Range(1, 65535)]
     public int HttpPort { get; set; } = 8080;
 

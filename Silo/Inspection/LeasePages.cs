@@ -15,10 +15,12 @@ public static class LeasePages
         app.MapGet("/api/groups", async (LockServiceInspector inspector) => Results.Json(await inspector.GroupsAsync()));
         app.MapGet("/api/groups/{group:int}/locks", async (LockServiceInspector inspector, int group, string? prefix, string? after, int? limit) =>
             Results.Json(await inspector.ListAsync(group, prefix ?? "", after, Math.Clamp(limit ?? 100, 1, 1000))));
-        app.MapGet("/api/locks/{**name}", async (LockServiceInspector inspector, string name) => Results.Json(await inspector.DescribeAsync(name)));
+        app.MapGet("/api/locks/{**name}", async (LockServiceInspector inspector, HttpContext context) =>
+            Results.Json(await inspector.DescribeAsync(LockNameInPath.Decode(context, "/api/locks/"))));
 
         app.MapGet("/leases", async (LockServiceInspector inspector, string? prefix) => Html(await GroupsPageAsync(inspector, prefix ?? "")));
-        app.MapGet("/leases/locks/{**name}", async (LockServiceInspector inspector, string name) => Html(LockPage(await inspector.DescribeAsync(name))));
+        app.MapGet("/leases/locks/{**name}", async (LockServiceInspector inspector, HttpContext context) =>
+            Html(LockPage(await inspector.DescribeAsync(LockNameInPath.Decode(context, "/leases/locks/")))));
         return app;
     }
 
@@ -55,7 +57,7 @@ public static class LeasePages
             html.Append("<table><tr><th>lock</th><th>mode</th><th>holders</th><th>waiters</th><th>newest token</th></tr>");
             foreach (var summary in locks.Locks)
             {
-                html.Append($"<tr><td><a href=\"/leases/locks/{Uri.EscapeDataString(summary.Name)}\">{E(summary.Name)}</a></td><td>{summary.Mode}</td><td>{summary.Holders}</td><td>{summary.Waiters}</td><td>{summary.NewestToken}</td></tr>");
+                html.Append($"<tr><td><a href=\"/leases/locks/{LockNameInPath.Encode(summary.Name)}\">{E(summary.Name)}</a></td><td>{summary.Mode}</td><td>{summary.Holders}</td><td>{summary.Waiters}</td><td>{summary.NewestToken}</td></tr>");
             }
 
             html.Append("</table>");
@@ -71,7 +73,7 @@ public static class LeasePages
     private static string LockPage(DescribeReply reply)
     {
         var html = new StringBuilder(Header("Lock " + reply.Name));
-        html.Append("<p><a href=\"/leases\">All groups</a></p>");
+        html.Append($"<p><a href=\"/leases\">All groups</a> · <a href=\"/api/locks/{LockNameInPath.Encode(reply.Name)}\">JSON</a> · <a href=\"/dashboard\">Orleans dashboard</a></p>");
         if (reply.Status != ReplyStatus.Ok)
         {
             return html.Append($"<p>Unavailable: {E(reply.Status.ToString())} {E(reply.Message)}</p></body></html>").ToString();
