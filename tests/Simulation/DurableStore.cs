@@ -34,15 +34,17 @@ public sealed class DurableStore
     }
 
     /// <summary>Writes a Ready the way the host contract says: snapshot, then entries (replacing any suffix), then hard state.</summary>
-    public void Persist(Ready ready)
+    public void Persist(Ready ready) => Write(ready.HardState, ready.Snapshot, ready.EntriesToPersist.Span);
+
+    /// <summary>One write: snapshot (an install: every entry goes), then entries (replacing any suffix), then hard state.</summary>
+    public void Write(HardState? hardState, Snapshot? installed, ReadOnlySpan<LogEntry> span)
     {
-        if (ready.Snapshot is { } snapshot)
+        if (installed is { } snapshot)
         {
             Snapshot = snapshot;
             entries.Clear();
         }
 
-        var span = ready.EntriesToPersist.Span;
         if (!span.IsEmpty)
         {
             var first = span[0].Index;
@@ -59,9 +61,9 @@ public sealed class DurableStore
             }
         }
 
-        if (ready.HardState is { } hardState)
+        if (hardState is { } written)
         {
-            HardState = hardState;
+            HardState = written;
         }
     }
 

@@ -65,6 +65,7 @@ internal sealed record LeaseSimOptions
             {
                 MaxClockDrift = epsilon,
                 MeanProposalIntervalMicros = 0, // the clients and the hosts propose
+                MeanReadIntervalMicros = 0, // reads go through the replica core (client reads, keepalive barriers)
                 ChaosMicros = 12_000_000,
                 DrainMicros = 6_000_000,
                 ReplayCommand = ReplayCommand,
