@@ -59,7 +59,7 @@ public sealed partial class ReplicaGrain(
 
         var (store, durable) = await ReplicaStore.OpenAsync(storage.Log, storage.Snapshots, _key, logger, cancellationToken);
         _store = store;
-        _core = new ReplicaCore(CoreOptions(_options), RaftConfig(), new Random(Guid.NewGuid().GetHashCode()), ToPersisted(durable), Now, LeaseIds.NewSessionId);
+        _core = new ReplicaCore(CoreOptions(_options), RaftConfig(), new Random(Guid.NewGuid().GetHashCode()), CoreStorage.ToPersisted(durable), Now, LeaseIds.NewSessionId);
 
         this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(_options.TickInterval, _options.TickInterval)
         {
@@ -99,16 +99,6 @@ public sealed partial class ReplicaGrain(
         ElectionTimeoutMaxTicks = _options.ElectionTimeoutMaxTicks,
         HeartbeatTicks = _options.HeartbeatTicks,
     };
-
-    private static PersistedState ToPersisted(ReplicaDurableState durable)
-    {
-        var hardState = durable.HardState is null ? default : RaftCodec.DecodeHardState(durable.HardState);
-        Raft.Snapshot? snapshot = durable.Snapshot is null
-            ? null
-            : new Raft.Snapshot(new SnapshotMetadata(durable.SnapshotIndex, durable.SnapshotTerm), durable.Snapshot);
-        var entries = durable.Entries.Select(bytes => RaftCodec.DecodeEntries(bytes)[0]).ToArray();
-        return new PersistedState(hardState, snapshot, entries);
-    }
 
     private Task OnTimerAsync(CancellationToken cancellationToken)
     {
@@ -181,6 +171,7 @@ public sealed partial class ReplicaGrain(
         }
 
         var write = outbox.Write;
+        var verify = outbox.VerifyCurrent;
         var checkPlacement = outbox.CheckPlacement;
         var move = outbox.Move;
         var stop = outbox.Stop;
@@ -189,6 +180,11 @@ public sealed partial class ReplicaGrain(
         if (write is not null)
         {
             _ = WriteAsync(write);
+        }
+
+        if (verify is { } checkId)
+        {
+            _ = VerifyCurrentAsync(checkId);
         }
 
         if (checkPlacement)
@@ -213,7 +209,7 @@ public sealed partial class ReplicaGrain(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await ReplicaStoreWrites.PerformAsync(_store, write);
+            await CoreStorage.PerformAsync(_store, write);
             metrics.PersistLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (ReplicaFencedException)
@@ -231,6 +227,26 @@ public sealed partial class ReplicaGrain(
         }
 
         Input(() => _core.WriteFinished(write.WriteId, Now));
+    }
+
+    private async Task VerifyCurrentAsync(long checkId)
+    {
+        bool? current;
+        try
+        {
+            current = await _store.IsCurrentAsync();
+            if (current is false)
+            {
+                metrics.Fenced.Add(1, new KeyValuePair<string, object?>("lockservice.replica", _key));
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "Replica {ReplicaKey} could not check that it is the current activation; its acknowledgements wait", _key);
+            current = null;
+        }
+
+        Input(() => _core.CurrentVerified(checkId, current, Now));
     }
 
     /// <summary>Calls the core could not answer (it failed while stopping): answered Unavailable so no caller hangs.</summary>

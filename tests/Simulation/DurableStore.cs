@@ -9,6 +9,9 @@ public sealed class DurableStore
 
     public HardState HardState { get; private set; }
 
+    /// <summary>Bumped by every write: the ETag of the real store, which fences a stale activation.</summary>
+    public long Version { get; private set; }
+
     public Snapshot? Snapshot { get; private set; }
 
     public long SnapshotIndex => Snapshot?.Metadata.LastIncludedIndex ?? 0;
@@ -39,6 +42,7 @@ public sealed class DurableStore
     /// <summary>One write: snapshot (an install: every entry goes), then entries (replacing any suffix), then hard state.</summary>
     public void Write(HardState? hardState, Snapshot? installed, ReadOnlySpan<LogEntry> span)
     {
+        Version++;
         if (installed is { } snapshot)
         {
             Snapshot = snapshot;
@@ -70,6 +74,7 @@ public sealed class DurableStore
     /// <summary>The host persisted a snapshot of its own applied state and drops the entries it covers.</summary>
     public void Compact(Snapshot snapshot)
     {
+        Version++;
         var drop = (int)Math.Min(entries.Count, snapshot.Metadata.LastIncludedIndex - SnapshotIndex);
         entries.RemoveRange(0, drop);
         Snapshot = snapshot;

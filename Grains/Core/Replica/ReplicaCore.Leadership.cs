@@ -35,8 +35,7 @@ public sealed partial class ReplicaCore
         _misplacedChecks = 0;
         if (IsLeader)
         {
-            HandOver("misplaced");
-            Pump(now);
+            HandOver("misplaced", now);
             return;
         }
 
@@ -45,7 +44,7 @@ public sealed partial class ReplicaCore
     }
 
     /// <summary>Starts a leadership transfer to a caught-up replica, if there is one (else it tries again at the next occasion).</summary>
-    public void HandOver(string reason)
+    public void HandOver(string reason, TimeSpan now)
     {
         if (!IsLeader)
         {
@@ -57,24 +56,32 @@ public sealed partial class ReplicaCore
         if (target is { } id)
         {
             _raft.TransferLeadership(id);
+            Pump(now);
         }
     }
 
     /// <summary>
-    /// A replica whose log matches the leader's last index (the transfer then takes one message, not a catch-up that
-    /// stalls proposals meanwhile); the lowest id among them, or null when none is caught up.
+    /// The follower with the longest log among those holding every committed entry (ties: the lowest id), or null
+    /// when none does. Never blindly "the first other replica": a target that is down or far behind would stall the
+    /// group for the transfer's whole timeout. Why not "match = last index" exactly: a busy leader proposes a clock
+    /// entry every tick, so at the moment it decides, its latest entry is almost always still in flight to every
+    /// follower; the Raft core catches the target up on those few entries before it tells it to campaign.
     /// </summary>
     private int? CaughtUpReplica()
     {
+        int? best = null;
+        var bestMatch = _raft.CommitIndex - 1;
         foreach (var id in _raft.Config.Voters)
         {
-            if (id != _raft.Id && _raft.MatchIndexOf(id) == _raft.LastIndex)
+            var match = _raft.MatchIndexOf(id);
+            if (id != _raft.Id && match > bestMatch)
             {
-                return id;
+                best = id;
+                bestMatch = match;
             }
         }
 
-        return null;
+        return best;
     }
 
     private void OnBecameLeader(SoftState softState, TimeSpan now)

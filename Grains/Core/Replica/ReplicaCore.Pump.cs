@@ -15,6 +15,7 @@ public sealed partial class ReplicaCore
     private HardState? _unwrittenHardState;
     private StorageWrite? _writeInFlight;
     private Ready? _readyInFlight;
+    private readonly CurrencyGate _gate = new();
     private long _nextWriteId;
 
     private void Pump(TimeSpan now)
@@ -32,16 +33,65 @@ public sealed partial class ReplicaCore
                 }
             }
 
-            Outbox.Send(ready.MessagesBeforePersist);
+            SendOrHold(ready.MessagesBeforePersist, proven: false);
             if (PlanWrite(ready, now) is { } write)
             {
-                _writeInFlight = write;
+                StartWrite(write);
                 _readyInFlight = ready;
-                Outbox.Write = write;
-                return;
+                break;
             }
 
-            Complete(ready, now);
+            Complete(ready, now, proven: false);
+        }
+
+        MaybeVerify();
+    }
+
+    private void StartWrite(StorageWrite write)
+    {
+        _writeInFlight = write;
+        Outbox.Write = write;
+        _gate.CoverByWrite();
+    }
+
+    /// <summary>Sends, except what counts toward a quorum without a write that proved this activation current.</summary>
+    private void SendOrHold(IReadOnlyList<RaftMessage> messages, bool proven)
+    {
+        foreach (var message in messages)
+        {
+            if (proven || !CurrencyGate.CountsTowardQuorum(message))
+            {
+                Outbox.Send(message);
+            }
+            else
+            {
+                _gate.Hold(message);
+            }
+        }
+    }
+
+    /// <summary>After each input: a check of this activation's currency covers what is held, one check at a time.</summary>
+    private void MaybeVerify()
+    {
+        if (!IsStopped && _gate.HasHeld && _gate.VerifyInFlight is null)
+        {
+            var checkId = ++_nextWriteId;
+            _gate.StartVerify(checkId);
+            Outbox.VerifyCurrent = checkId;
+        }
+    }
+
+    private void Release(CurrencyGate.Batch batch, TimeSpan now)
+    {
+        Outbox.Send(batch.Messages);
+        if (batch.Reads.Count > 0)
+        {
+            foreach (var read in batch.Reads)
+            {
+                _reads.OnReadState(read);
+            }
+
+            ServeReads(now);
         }
     }
 
@@ -94,14 +144,16 @@ public sealed partial class ReplicaCore
             _unwrittenHardState = null;
         }
 
+        Release(_gate.TakeCoveredByWrite(), now);
         if (_readyInFlight is { } ready)
         {
             _readyInFlight = null;
-            Complete(ready, now);
+            Complete(ready, now, proven: true);
         }
     }
 
-    private void Complete(Ready ready, TimeSpan now)
+    /// <param name="proven">A write of this Ready succeeded: this activation was current after everything in it was produced.</param>
+    private void Complete(Ready ready, TimeSpan now, bool proven)
     {
         if (ready.SoftState is { Role: RaftRole.Leader } leading)
         {
@@ -110,7 +162,7 @@ public sealed partial class ReplicaCore
             OnBecameLeader(leading, now);
         }
 
-        Outbox.Send(ready.MessagesAfterPersist);
+        SendOrHold(ready.MessagesAfterPersist, proven);
         if (ready.Snapshot is { } snapshot)
         {
             InstallSnapshot(snapshot, now);
@@ -120,7 +172,14 @@ public sealed partial class ReplicaCore
         foreach (var read in ready.ReadStates)
         {
             _probe?.OnReadState(read);
-            _reads.OnReadState(read);
+            if (proven)
+            {
+                _reads.OnReadState(read);
+            }
+            else
+            {
+                _gate.Hold(read); // the leader's own part of the read quorum
+            }
         }
 
         ServeReads(now);
@@ -219,8 +278,7 @@ public sealed partial class ReplicaCore
         var snapshot = new Snapshot(new SnapshotMetadata(_appliedIndex, _appliedTerm), data);
         _raft.Compact(_appliedIndex, data);
         _snapshotIndex = _appliedIndex;
-        _writeInFlight = new StorageWrite(++_nextWriteId, null, ReadOnlyMemory<LogEntry>.Empty, snapshot, DiscardLog: false);
-        Outbox.Write = _writeInFlight;
+        StartWrite(new StorageWrite(++_nextWriteId, null, ReadOnlyMemory<LogEntry>.Empty, snapshot, DiscardLog: false));
         Outbox.Event(new ReplicaEvent.Compacted(_appliedIndex, data.Length));
     }
 }

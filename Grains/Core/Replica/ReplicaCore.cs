@@ -49,13 +49,8 @@ public sealed partial class ReplicaCore
         _newSessionId = newSessionId;
         _probe = probe;
 
-        // The commit index is written lazily; a snapshot only ever covers committed entries.
-        var hardState = durable.HardState;
+        var hardState = Repaired(durable);
         var snapshotIndex = durable.Snapshot?.Metadata.LastIncludedIndex ?? 0;
-        if (hardState.Commit < snapshotIndex)
-        {
-            hardState = hardState with { Commit = snapshotIndex };
-        }
 
         _writtenHardState = hardState;
         _leases = durable.Snapshot is { } snapshot ? LeaseStateMachine.Restore(snapshot.Data.Span) : new LeaseStateMachine();
@@ -97,6 +92,26 @@ public sealed partial class ReplicaCore
 
     /// <summary>Requests still waiting for an answer (a bounded table: each has a deadline).</summary>
     public int OpenRequests => _open.Count;
+
+    /// <summary>
+    /// The hard state to restart from. The commit index is written lazily: a snapshot only ever covers committed
+    /// entries, so commit is at least the snapshot's index, and at most the last durable index. A write the store
+    /// split over several transactions (a large batch) and that was torn by a crash can leave entries of a newer term
+    /// under the older hard state; nothing that depended on that write was sent (the core holds it until the write
+    /// finishes), so the replica takes up the entries' term with no vote: it never voted durably in that term, or its
+    /// durable term would be it.
+    /// </summary>
+    public static HardState Repaired(PersistedState durable)
+    {
+        var hardState = durable.HardState;
+        var snapshotIndex = durable.Snapshot?.Metadata.LastIncludedIndex ?? 0;
+        var lastIndex = durable.Entries.Count > 0 ? durable.Entries[^1].Index : snapshotIndex;
+        var lastTerm = durable.Entries.Count > 0 ? durable.Entries[^1].Term : durable.Snapshot?.Metadata.LastIncludedTerm ?? 0;
+        var commit = Math.Min(Math.Max(hardState.Commit, snapshotIndex), lastIndex);
+        return lastTerm > hardState.Term
+            ? new HardState(lastTerm, null, commit)
+            : hardState with { Commit = commit };
+    }
 
     /// <summary>The (index, clock) of every clock-carrying entry, in log order.</summary>
     public static IEnumerable<(long Index, long ClockMs)> ClockEntries(IReadOnlyList<LogEntry> entries)
@@ -181,14 +196,36 @@ public sealed partial class ReplicaCore
         Stop(fenced ? "fenced: another activation of this replica wrote first" : "storage failure: " + reason, fenced);
     }
 
+    /// <summary>
+    /// The answer to <see cref="ReplicaOutbox.VerifyCurrent"/>: true sends what the check covered; false means another
+    /// activation wrote since (fenced: stop); null (the check itself failed) drops it (Raft resends what matters).
+    /// </summary>
+    public void CurrentVerified(long checkId, bool? current, TimeSpan now)
+    {
+        if (IsStopped || _gate.VerifyInFlight != checkId)
+        {
+            return;
+        }
+
+        var batch = _gate.TakeVerified();
+        if (current is false)
+        {
+            Stop("fenced: another activation of this replica wrote since this one last did", fenced: true);
+            return;
+        }
+
+        if (current is true)
+        {
+            Release(batch, now);
+        }
+
+        Pump(now);
+    }
+
     /// <summary>The host is deactivating this replica (silo shutdown, migration): a leader hands over first.</summary>
     public void Deactivating(TimeSpan now)
     {
-        if (IsLeader)
-        {
-            HandOver("deactivating");
-            Pump(now);
-        }
+        HandOver("deactivating", now);
     }
 
     /// <summary>Stops acting as this replica at once (no vote, no append, no answer); pending requests get Unavailable.</summary>

@@ -21,6 +21,12 @@ public sealed class ReplicaOutbox
 
     public IReadOnlyList<(long Ticket, ReplicaReply Reply)> Replies => _replies;
 
+    /// <summary>
+    /// A check to start: is this activation still the replica's current one (its store's version unchanged, read
+    /// without writing)? Answer <see cref="ReplicaCore.CurrentVerified"/> with the id.
+    /// </summary>
+    public long? VerifyCurrent { get; internal set; }
+
     public IReadOnlyList<ReplicaEvent> Events => _events;
 
     /// <summary>The host should check where this replica belongs and answer <see cref="ReplicaCore.PlacementChecked"/>.</summary>
@@ -33,7 +39,7 @@ public sealed class ReplicaOutbox
     public string? Stop { get; internal set; }
 
     public bool IsEmpty =>
-        _messages.Count == 0 && _replies.Count == 0 && _events.Count == 0 && Write is null && !CheckPlacement && !Move && Stop is null;
+        _messages.Count == 0 && _replies.Count == 0 && _events.Count == 0 && Write is null && VerifyCurrent is null && !CheckPlacement && !Move && Stop is null;
 
     public void Clear()
     {
@@ -41,10 +47,13 @@ public sealed class ReplicaOutbox
         _replies.Clear();
         _events.Clear();
         Write = null;
+        VerifyCurrent = null;
         CheckPlacement = false;
         Move = false;
         Stop = null;
     }
+
+    internal void Send(RaftMessage message) => _messages.Add(message);
 
     internal void Send(IReadOnlyList<RaftMessage> messages)
     {

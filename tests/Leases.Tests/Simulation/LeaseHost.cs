@@ -22,6 +22,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     private ReplicaCore? core;
     private SimReplica? replica;
     private long nextTicket;
+    private long knownVersion;
     private int incarnation;
 
     public int Id { get; } = id;
@@ -46,6 +47,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         incarnation++;
         calls.Clear();
         var durable = started.Durable.ToPersistedState();
+        knownVersion = started.Durable.Version;
         var options = new ReplicaCoreOptions
         {
             ClockRateBound = world.Epsilon,
@@ -84,7 +86,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     /// <summary>A draining silo: the core hands leadership over by its own policy (the simulator's target is ignored).</summary>
     public override object TransferLeadership(SimReplica leader, int target)
     {
-        Input(c => c.HandOver("simulated drain"));
+        Input(c => c.HandOver("simulated drain", LocalNow));
         return "hand over";
     }
 
@@ -148,6 +150,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             var replies = outbox.Replies.ToArray();
             var events = outbox.Events.ToArray();
             var write = outbox.Write;
+            var verify = outbox.VerifyCurrent;
             var checkPlacement = outbox.CheckPlacement;
             var stop = outbox.Stop;
             outbox.Clear();
@@ -185,7 +188,26 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             {
                 StartWrite(current, write);
             }
+
+            if (verify is { } checkId)
+            {
+                StartVerify(current, checkId);
+            }
         }
+    }
+
+    /// <summary>The store's "am I current" read: the version this activation last loaded or wrote is still the store's.</summary>
+    private void StartVerify(ReplicaCore current, long checkId)
+    {
+        var mine = incarnation;
+        world.Sim.After(1 + world.Sim.Random.NextInt64(Math.Max(1, world.Options.Raft.MaxPersistMicros / 2)), () =>
+        {
+            if (mine == incarnation && core == current)
+            {
+                current.CurrentVerified(checkId, Replica.Durable.Version == knownVersion, LocalNow);
+                Drain(current);
+            }
+        });
     }
 
     /// <summary>A write takes simulated time; the core holds what depends on it until it finishes.</summary>
@@ -218,6 +240,12 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             return;
         }
 
+        if (Replica.Durable.Version != knownVersion)
+        {
+            current.WriteFailed(write.WriteId, fenced: true, "another activation wrote first");
+            return;
+        }
+
         var entries = write.Entries.Span;
         world.Sim.Checker.OnPersist(Replica, entries);
         if (write.Snapshot is { } snapshot && !write.DiscardLog)
@@ -230,6 +258,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             Replica.Durable.Write(write.HardState, write.Snapshot, entries);
         }
 
+        knownVersion = Replica.Durable.Version;
         current.WriteFinished(write.WriteId, LocalNow);
     }
 

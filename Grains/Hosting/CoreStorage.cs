@@ -4,9 +4,19 @@ using LockService.Storage;
 
 namespace LockService.Hosting;
 
-/// <summary>Performs the replica core's <see cref="StorageWrite"/> on the replica's table and blob store.</summary>
-internal static class ReplicaStoreWrites
+/// <summary>The replica core's storage work on <see cref="ReplicaStore"/>: what it restarts from, and its writes.</summary>
+internal static class CoreStorage
 {
+    public static PersistedState ToPersisted(ReplicaDurableState durable)
+    {
+        var hardState = durable.HardState is null ? default : RaftCodec.DecodeHardState(durable.HardState);
+        Snapshot? snapshot = durable.Snapshot is null
+            ? null
+            : new Snapshot(new SnapshotMetadata(durable.SnapshotIndex, durable.SnapshotTerm), durable.Snapshot);
+        var entries = durable.Entries.Select(bytes => RaftCodec.DecodeEntries(bytes)[0]).ToArray();
+        return new PersistedState(hardState, snapshot, entries);
+    }
+
     public static async Task PerformAsync(ReplicaStore store, StorageWrite write)
     {
         var hardState = write.HardState is { } state ? RaftCodec.EncodeHardState(state) : null;
