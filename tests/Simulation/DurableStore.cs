@@ -80,5 +80,8 @@ public sealed class DurableStore
         Snapshot = snapshot;
     }
 
+    /// <summary>A conditional write that changes nothing but the version (a new activation's first write).</summary>
+    public void Touch() => Version++;
+
     public PersistedState ToPersistedState() => new(HardState, Snapshot, entries.ToArray());
 }

@@ -23,6 +23,11 @@ public class ReplicaHost
     /// <summary>For a host that <see cref="DrivesNode"/>: a message from a peer arrived.</summary>
     public virtual void OnMessage(SimReplica replica, RaftMessage message) => replica.Node!.Step(message);
 
+    /// <summary>For a host that <see cref="DrivesNode"/>: a client's linearizable read arrives (the host's read path registers it with the checker).</summary>
+    public virtual void Read(SimReplica replica, long requestId)
+    {
+    }
+
     /// <summary>The simulator asks the leader to hand leadership to <paramref name="target"/> (a draining silo).</summary>
     public virtual object TransferLeadership(SimReplica replica, int target) => replica.Node!.TransferLeadership(target);
 

@@ -634,16 +634,28 @@ public sealed class Simulation
         return command;
     }
 
+    /// <summary>
+    /// A linearizable read at a replica that believes it leads, any of them (not only the leader of the highest
+    /// term): a deposed leader that does not know it yet must not serve a stale read.
+    /// </summary>
     private void ReadSomething()
     {
-        if (CurrentLeader() is { } leader)
+        var believers = replicas.Where(r => r.Node is { Role: RaftRole.Leader }).ToArray();
+        if (believers.Length == 0)
         {
-            var requestId = ++nextReadId;
-            if (leader.Node!.ReadIndex(requestId))
-            {
-                Checker.OnReadIssued(leader, requestId);
-                Trace.Add(NowMicros, leader.Id, "read index", requestId);
-            }
+            return;
+        }
+
+        var leader = believers[Random.Next(believers.Length)];
+        var requestId = ++nextReadId;
+        if (leader.Host.DrivesNode)
+        {
+            leader.Host.Read(leader, requestId);
+        }
+        else if (leader.Node!.ReadIndex(requestId))
+        {
+            Checker.OnReadIssued(leader, requestId);
+            Trace.Add(NowMicros, leader.Id, "read index", requestId);
         }
     }
 

@@ -10,33 +10,45 @@ using LockService.Simulation;
 /// <summary>
 /// A simulated replica: the shipped <see cref="ReplicaCore"/> in a thin host, as the replica grain hosts it. Ticks
 /// and peer messages go in as the core's inputs; its outbox is performed here: messages through the simulated
-/// network, one storage write at a time on the replica's durable store (taking simulated time, and sometimes
-/// crashing the replica instead), replies to the clients' callbacks by ticket through the grain's wire mapping
-/// (<see cref="ReplicaWire"/>). The core's probe reports to the Raft and lease checkers. A crash drops the core
-/// with everything volatile (no reply is ever sent for what was pending), as a dead silo does.
+/// network, one storage write at a time on the replica's durable store (taking simulated time), the "am I
+/// current" check, replies to the clients' callbacks by ticket through the grain's wire mapping
+/// (<see cref="ReplicaWire"/>). The core's probe reports to the Raft and lease checkers. The store is fenced like
+/// the real one: a write or check by an activation that is no longer the last writer is refused.
+/// <para>
+/// The faults of the real host: writes that fail, or land while their caller hears a timeout (the activation
+/// stops, and reloads); a write torn between storage transactions followed by a crash; a pause of the host longer
+/// than the session TTLs (timers, messages, requests and storage wait, the clock goes on); and a second live
+/// activation: a fresh one takes over the replica (it wrote first) while the old one lives on, stale, receiving
+/// messages and requests too until it stops or is removed. A crash drops every activation with everything
+/// volatile (no reply is ever sent for what was pending), as a dead silo does.
+/// </para>
 /// </summary>
 internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 {
     private readonly LeaseWorld world = world;
-    private readonly Dictionary<long, Action<ReplicaReply>> calls = [];
-    private ReplicaCore? core;
+    private readonly List<Activation> activations = [];
     private SimReplica? replica;
     private long nextTicket;
-    private long knownVersion;
-    private int incarnation;
+    private int activationNumber;
+    private long pausedUntilMicros;
 
     public int Id { get; } = id;
 
-    /// <summary>Volatile state is gone at a crash; writes and replies of an older incarnation do nothing.</summary>
-    public int Incarnation => incarnation;
-
-    public LeaseClock? Clock => core?.Clock;
+    public LeaseClock? Clock => Primary?.Core.Clock;
 
     public override bool DrivesNode => true;
+
+    /// <summary>The replica's current activation (the one the checkers observe), null while it is down.</summary>
+    private Activation? Primary => activations.Count > 0 && activations[0].IsPrimary ? activations[0] : null;
 
     private SimReplica Replica => replica ?? throw new InvalidOperationException("host not started");
 
     private TimeSpan LocalNow => TimeSpan.FromMicroseconds(Replica.Clock.NowMicros);
+
+    private bool Paused => world.Sim.NowMicros < pausedUntilMicros;
+
+    /// <summary>The host is paused: it neither works nor answers (the checker's working leader is not paused).</summary>
+    public bool IsPaused => Paused;
 
     // ---- The grain's activation, timer and peer calls ----
 
@@ -44,51 +56,38 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     public override RaftNode Start(SimReplica started, Random random)
     {
         replica = started;
-        incarnation++;
-        calls.Clear();
-        var durable = started.Durable.ToPersistedState();
-        knownVersion = started.Durable.Version;
-        var options = new ReplicaCoreOptions
-        {
-            ClockRateBound = world.Epsilon,
-            MaxPollDuration = TimeSpan.FromMicroseconds(world.Options.MaxPollMicros),
-            SnapshotEveryEntries = world.Options.Raft.CompactEveryEntries > 0 ? world.Options.Raft.CompactEveryEntries : int.MaxValue,
-        };
-        core = new ReplicaCore(options, started.Config, random, durable, LocalNow, world.NewSessionId, new Probe(this));
-        ((LeaseApplier)started.Applier).Attach(core);
-
-        // Ground truth for the checker: what the log holds, arriving now.
-        if (durable.Snapshot is { } loaded)
-        {
-            world.Checker.OnClockObserved(Id, loaded.Metadata.LastIncludedIndex, fromSnapshot: true, snapshotClockMs: core.Leases.ClockMs);
-        }
-
-        foreach (var (index, _) in ReplicaCore.ClockEntries(durable.Entries))
-        {
-            world.Checker.OnClockObserved(Id, index, fromSnapshot: false, term: durable.Entries[(int)(index - durable.Entries[0].Index)].Term);
-        }
-
-        return core.Raft;
+        activations.Clear();
+        pausedUntilMicros = 0;
+        return Activate(random).Core.Raft;
     }
 
     public override void OnCrash(SimReplica crashed)
     {
-        incarnation++;
-        core = null;
-        calls.Clear();
+        activations.Clear();
         world.Checker.OnReplicaDown(Id);
     }
 
-    public override void OnTick(SimReplica ticked) => Input(c => c.Tick(LocalNow));
+    public override void OnTick(SimReplica ticked)
+    {
+        if (!Paused)
+        {
+            ForEachActivation(c => c.Tick(LocalNow));
+        }
+    }
 
-    public override void OnMessage(SimReplica to, RaftMessage message) => Input(c => c.Receive([message], LocalNow));
+    public override void OnMessage(SimReplica to, RaftMessage message) =>
+        WhenRunning(() => ForEachActivation(c => c.Receive([message], LocalNow)));
 
     /// <summary>A draining silo: the core hands leadership over by its own policy (the simulator's target is ignored).</summary>
     public override object TransferLeadership(SimReplica leader, int target)
     {
-        Input(c => c.HandOver("simulated drain", LocalNow));
+        WhenRunning(() => Input(Primary, c => c.HandOver("simulated drain", LocalNow)));
         return "hand over";
     }
+
+    /// <summary>A client's linearizable read (IsCurrent of some token), to whichever live activation gets it.</summary>
+    public override void Read(SimReplica leader, long requestId) =>
+        IsCurrent("lock/0", new Client.FencingToken(1, requestId), _ => { });
 
     // ---- The grain's client calls (wire requests in, wire replies out through the grain's mapping) ----
 
@@ -116,35 +115,135 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     public void IsCurrent(string name, Client.FencingToken token, Action<IsCurrentReply> reply) =>
         Call(new ReplicaRequest.IsCurrent(name, token), r => reply(ReplicaWire.ToIsCurrentReply(r)));
 
-    private void Call(ReplicaRequest request, Action<ReplicaReply> reply)
+    private void Call(ReplicaRequest request, Action<ReplicaReply> reply) => WhenRunning(() =>
     {
-        if (core is null)
+        if (activations.Count == 0)
         {
             return; // down: the request is lost
         }
 
+        // With two live activations, the directory may route a call to either.
+        var to = activations[activations.Count == 1 ? 0 : world.Sim.Random.Next(activations.Count)];
         var ticket = ++nextTicket;
-        calls[ticket] = reply;
-        Input(c => c.Request(ticket, request, LocalNow));
-    }
+        to.Calls[ticket] = reply;
+        Input(to, c => c.Request(ticket, request, LocalNow));
+    });
 
-    // ---- Performing the outbox ----
+    // ---- Host faults ----
 
-    private void Input(Action<ReplicaCore> input)
+    /// <summary>The host stops for a while (a long GC pause, a frozen VM): everything waits, the clock goes on.</summary>
+    public void Pause(long durationMicros)
     {
-        if (core is not { } current)
+        if (activations.Count == 0 || Paused)
         {
             return;
         }
 
-        input(current);
-        Drain(current);
+        pausedUntilMicros = world.Sim.NowMicros + durationMicros;
+        Trace($"host paused for {durationMicros / 1000} ms");
     }
 
-    private void Drain(ReplicaCore current)
+    /// <summary>
+    /// A second live activation: a fresh one loads the replica and writes first (so the store fences the old one),
+    /// and the old one lives on, stale, until it stops or is removed after <paramref name="lifeMicros"/>.
+    /// </summary>
+    public void Duplicate(long lifeMicros)
     {
-        var outbox = current.Outbox;
-        while (core == current && !outbox.IsEmpty)
+        if (Primary is not { } old || Paused)
+        {
+            return;
+        }
+
+        Replica.Durable.Touch(); // the new activation's first conditional write
+        old.IsPrimary = false;
+        world.Sim.Checker.OnCrash(Replica);
+        world.Checker.OnReplicaDown(Id);
+        activations.Remove(old);
+        Replica.AppliedIndex = 0;
+        var fresh = Activate(new Random(world.Sim.Random.Next()));
+        activations.Add(old);
+        Replica.Node = fresh.Core.Raft;
+        if (Replica.Durable.Snapshot is { } snapshot)
+        {
+            Replica.AppliedIndex = snapshot.Metadata.LastIncludedIndex;
+            world.Sim.Checker.OnRestored(Replica, Replica.AppliedIndex);
+        }
+
+        Trace($"duplicate activation: a{fresh.Number} takes over, a{old.Number} lives on stale");
+        world.Sim.After(lifeMicros, () =>
+        {
+            if (activations.Remove(old))
+            {
+                Trace($"stale activation a{old.Number} removed");
+            }
+        });
+    }
+
+    private Activation Activate(Random random)
+    {
+        var durable = Replica.Durable.ToPersistedState();
+        var options = new ReplicaCoreOptions
+        {
+            ClockRateBound = world.Epsilon,
+            MaxPollDuration = TimeSpan.FromMicroseconds(world.Options.MaxPollMicros),
+            SnapshotEveryEntries = world.Options.Raft.CompactEveryEntries > 0 ? world.Options.Raft.CompactEveryEntries : int.MaxValue,
+        };
+        var activation = new Activation(++activationNumber, Replica.Durable.Version);
+        activation.Core = new ReplicaCore(options, Replica.Config, random, durable, LocalNow, world.NewSessionId, new Probe(this, activation));
+        activations.Insert(0, activation);
+        ((LeaseApplier)Replica.Applier).Attach(activation.Core);
+
+        // Ground truth for the checker: what the log holds, arriving now.
+        if (durable.Snapshot is { } loaded)
+        {
+            world.Checker.OnClockObserved(Id, loaded.Metadata.LastIncludedIndex, fromSnapshot: true, snapshotClockMs: activation.Core.Leases.ClockMs);
+        }
+
+        foreach (var (index, _) in ReplicaCore.ClockEntries(durable.Entries))
+        {
+            world.Checker.OnClockObserved(Id, index, fromSnapshot: false, term: durable.Entries[(int)(index - durable.Entries[0].Index)].Term);
+        }
+
+        return activation;
+    }
+
+    // ---- Performing the outbox ----
+
+    /// <summary>While the host is paused, what arrives waits for the resume.</summary>
+    private void WhenRunning(Action action)
+    {
+        if (Paused)
+        {
+            world.Sim.At(pausedUntilMicros, () => WhenRunning(action));
+            return;
+        }
+
+        action();
+    }
+
+    private void ForEachActivation(Action<ReplicaCore> input)
+    {
+        foreach (var activation in activations.ToArray())
+        {
+            Input(activation, input);
+        }
+    }
+
+    private void Input(Activation? activation, Action<ReplicaCore> input)
+    {
+        if (activation is null || !activations.Contains(activation))
+        {
+            return;
+        }
+
+        input(activation.Core);
+        Drain(activation);
+    }
+
+    private void Drain(Activation activation)
+    {
+        var outbox = activation.Core.Outbox;
+        while (activations.Contains(activation) && !outbox.IsEmpty)
         {
             var messages = outbox.Messages.ToArray();
             var replies = outbox.Replies.ToArray();
@@ -162,7 +261,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
             foreach (var (ticket, reply) in replies)
             {
-                if (calls.Remove(ticket, out var call))
+                if (activation.Calls.Remove(ticket, out var call))
                 {
                     call(reply);
                 }
@@ -170,83 +269,111 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
             foreach (var replicaEvent in events)
             {
-                Trace("event", replicaEvent);
+                Trace($"a{activation.Number} event", replicaEvent);
             }
 
             if (stop is not null)
             {
-                world.Sim.Crash(Replica, "stopped: " + stop);
+                Deactivate(activation, stop);
                 return;
             }
 
             if (checkPlacement)
             {
-                current.PlacementChecked(misplaced: false, LocalNow); // one silo per replica: always where it belongs
+                activation.Core.PlacementChecked(misplaced: false, LocalNow); // one silo per replica: always where it belongs
             }
 
             if (write is not null)
             {
-                StartWrite(current, write);
+                StartWrite(activation, write);
             }
 
             if (verify is { } checkId)
             {
-                StartVerify(current, checkId);
+                StartVerify(activation, checkId);
             }
         }
     }
 
-    /// <summary>The store's "am I current" read: the version this activation last loaded or wrote is still the store's.</summary>
-    private void StartVerify(ReplicaCore current, long checkId)
+    /// <summary>An activation that stopped deactivates; the replica's next message activates a fresh one (a restart).</summary>
+    private void Deactivate(Activation activation, string reason)
     {
-        var mine = incarnation;
-        world.Sim.After(1 + world.Sim.Random.NextInt64(Math.Max(1, world.Options.Raft.MaxPersistMicros / 2)), () =>
+        if (!activation.IsPrimary)
         {
-            if (mine == incarnation && core == current)
-            {
-                current.CurrentVerified(checkId, Replica.Durable.Version == knownVersion, LocalNow);
-                Drain(current);
-            }
-        });
+            activations.Remove(activation);
+            Trace($"stale activation a{activation.Number} stopped: {reason}");
+            return;
+        }
+
+        world.Sim.Crash(Replica, $"a{activation.Number} stopped: {reason}");
     }
 
+    /// <summary>The store's "am I current" read: the version this activation last loaded or wrote is still the store's.</summary>
+    private void StartVerify(Activation activation, long checkId) =>
+        AfterStorage(activation, 1 + world.Sim.Random.NextInt64(Math.Max(1, world.Options.Raft.MaxPersistMicros / 2)), () =>
+            Input(activation, c => c.CurrentVerified(checkId, Replica.Durable.Version == activation.KnownVersion, LocalNow)));
+
     /// <summary>A write takes simulated time; the core holds what depends on it until it finishes.</summary>
-    private void StartWrite(ReplicaCore current, StorageWrite write)
+    private void StartWrite(Activation activation, StorageWrite write)
     {
         var options = world.Options.Raft;
         if (options.MaxPersistMicros <= 0)
         {
-            FinishWrite(current, write);
+            FinishWrite(activation, write);
             return;
         }
 
-        var mine = incarnation;
-        world.Sim.After(1 + world.Sim.Random.NextInt64(options.MaxPersistMicros), () =>
+        AfterStorage(activation, 1 + world.Sim.Random.NextInt64(options.MaxPersistMicros), () =>
         {
-            if (mine == incarnation && core == current)
-            {
-                FinishWrite(current, write);
-                Drain(current);
-            }
+            FinishWrite(activation, write);
+            Drain(activation);
         });
     }
 
-    private void FinishWrite(ReplicaCore current, StorageWrite write)
+    /// <summary>Storage answers after <paramref name="delayMicros"/>, or after the host's pause, to a still-live activation.</summary>
+    private void AfterStorage(Activation activation, long delayMicros, Action done) =>
+        world.Sim.After(delayMicros, () => WhenRunning(() =>
+        {
+            if (activations.Contains(activation))
+            {
+                done();
+            }
+        }));
+
+    private void FinishWrite(Activation activation, StorageWrite write)
     {
-        var options = world.Options.Raft;
-        if (!world.Sim.IsQuiet && options.CrashDuringReadyRate > 0 && world.Sim.Random.NextDouble() < options.CrashDuringReadyRate)
+        var core = activation.Core;
+        if (Replica.Durable.Version != activation.KnownVersion)
+        {
+            core.WriteFailed(write.WriteId, fenced: true, "another activation wrote first");
+            return;
+        }
+
+        var options = world.Options;
+        var faults = !world.Sim.IsQuiet && activation.IsPrimary;
+        if (faults && options.Raft.CrashDuringReadyRate > 0 && world.Sim.Random.NextDouble() < options.Raft.CrashDuringReadyRate)
         {
             world.Sim.Crash(Replica, "crash before persisting a write");
             return;
         }
 
-        if (Replica.Durable.Version != knownVersion)
+        var entries = write.Entries.Span;
+        if (faults && entries.Length > 1 && world.Sim.Random.NextDouble() < options.TornWriteRate)
         {
-            current.WriteFailed(write.WriteId, fenced: true, "another activation wrote first");
+            // The store's first transactions landed (a prefix of the entries, not the hard state, which goes with the last).
+            var landed = entries[..(1 + world.Sim.Random.Next(entries.Length - 1))];
+            world.Sim.Checker.OnPersist(Replica, landed);
+            Replica.Durable.Write(null, write.Snapshot, landed);
+            world.Sim.Crash(Replica, $"crash between the transactions of a write ({landed.Length} of {entries.Length} entries landed)");
             return;
         }
 
-        var entries = write.Entries.Span;
+        if (faults && world.Sim.Random.NextDouble() < options.WriteFailRate)
+        {
+            core.WriteFailed(write.WriteId, fenced: false, "injected: the storage call failed");
+            return;
+        }
+
         world.Sim.Checker.OnPersist(Replica, entries);
         if (write.Snapshot is { } snapshot && !write.DiscardLog)
         {
@@ -258,25 +385,64 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             Replica.Durable.Write(write.HardState, write.Snapshot, entries);
         }
 
-        knownVersion = Replica.Durable.Version;
-        current.WriteFinished(write.WriteId, LocalNow);
+        activation.KnownVersion = Replica.Durable.Version;
+        if (faults && world.Sim.Random.NextDouble() < options.WriteUnknownRate)
+        {
+            core.WriteFailed(write.WriteId, fenced: false, "injected: the storage call timed out after the write landed");
+            return;
+        }
+
+        core.WriteFinished(write.WriteId, LocalNow);
     }
 
     private void Trace(string what, object? detail = null) => world.Sim.Trace.Add(world.Sim.NowMicros, Id, what, detail);
 
-    /// <summary>What the core does, reported to the Raft and lease checkers.</summary>
-    private sealed class Probe(LeaseHost host) : ReplicaProbe
+    /// <summary>One activation of the replica: its core, the store version it last loaded or wrote, its open calls.</summary>
+    private sealed class Activation(int number, long knownVersion)
+    {
+        public int Number { get; } = number;
+
+        public ReplicaCore Core { get; set; } = null!;
+
+        public long KnownVersion { get; set; } = knownVersion;
+
+        public bool IsPrimary { get; set; } = true;
+
+        public Dictionary<long, Action<ReplicaReply>> Calls { get; } = [];
+    }
+
+    /// <summary>
+    /// What a core does, reported to the Raft and lease checkers: everything for the current activation; for a stale
+    /// one, what reaches other replicas or clients (its proposals, which may commit, and its reads).
+    /// </summary>
+    private sealed class Probe(LeaseHost host, Activation activation) : ReplicaProbe
     {
         private LeaseWorld World => host.world;
 
         private SimReplica Replica => host.Replica;
 
-        public override void BeforeReady() => World.Sim.Checker.Observe(Replica);
+        private bool Current => activation.IsPrimary;
 
-        public override void OnSoftState(SoftState state) => host.Trace("soft state", state);
+        /// <summary>Read ids are per activation; the checker keys reads by replica, so each activation gets its own range.</summary>
+        private long ReadId(long id) => ((long)activation.Number << 40) + id;
+
+        public override void BeforeReady()
+        {
+            if (Current)
+            {
+                World.Sim.Checker.Observe(Replica);
+            }
+        }
+
+        public override void OnSoftState(SoftState state) => host.Trace($"a{activation.Number} soft state", state);
 
         public override void OnWriteStarted(ReadOnlySpan<LogEntry> entries)
         {
+            if (!Current)
+            {
+                return;
+            }
+
             World.Checker.OnLogTruncated(host.Id, entries[0].Index);
             foreach (ref readonly var entry in entries)
             {
@@ -290,7 +456,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
         public override void OnProposed(ProposeResult result, LeaseCommand command)
         {
-            host.Trace("  proposed", command);
+            host.Trace($"  a{activation.Number} proposed", command);
             World.Sim.Stats.ProposalsAccepted += result.IsAccepted ? 1 : 0;
             World.Sim.Stats.ProposalsOverloaded += result.Status == ProposeStatus.Overloaded ? 1 : 0;
             if (result.IsAccepted)
@@ -301,23 +467,36 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
         public override void OnBecameLeader(long term)
         {
-            host.Trace("leader's lease clock starts at", new ClockEntry(0, term, host.core!.Clock.NextClockMs(host.LocalNow)));
-            World.Checker.OnBecameLeader(host, term);
+            host.Trace($"a{activation.Number}: leader's lease clock starts at", new ClockEntry(0, term, activation.Core.Clock.NextClockMs(host.LocalNow)));
+            if (Current)
+            {
+                World.Checker.OnBecameLeader(host, term);
+            }
         }
 
         public override void OnSnapshotInstalled(Snapshot snapshot)
         {
+            if (!Current)
+            {
+                return;
+            }
+
             var index = snapshot.Metadata.LastIncludedIndex;
             Replica.AppliedIndex = index;
             ((LeaseApplier)Replica.Applier).Changed(null, null, []);
             World.Sim.Checker.OnRestored(Replica, index);
             World.Sim.Stats.SnapshotsInstalled++;
             host.Trace("install", snapshot);
-            World.Checker.OnClockObserved(host.Id, index, fromSnapshot: true, snapshotClockMs: host.core!.Leases.ClockMs);
+            World.Checker.OnClockObserved(host.Id, index, fromSnapshot: true, snapshotClockMs: activation.Core.Leases.ClockMs);
         }
 
         public override void OnApplied(in LogEntry entry, LeaseCommand? command, LeaseResult? result, IReadOnlyList<LeaseEvent> events)
         {
+            if (!Current)
+            {
+                return;
+            }
+
             if (entry.Index != Replica.AppliedIndex + 1)
             {
                 throw new InvariantViolation($"replica {host.Id} applied {entry} after {Replica.AppliedIndex}");
@@ -329,11 +508,11 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             World.Checker.OnApplied(host, Replica, entry);
         }
 
-        public override void OnReadIssued(long readId) => World.Sim.Checker.OnReadIssued(Replica, readId);
+        public override void OnReadIssued(long readId) => World.Sim.Checker.OnReadIssued(Replica, ReadId(readId));
 
         public override void OnReadState(ReadState read)
         {
-            World.Sim.Checker.OnReadState(Replica, read);
+            World.Sim.Checker.OnReadState(Replica, read with { RequestId = ReadId(read.RequestId) });
             World.Sim.Stats.ReadsServed++;
         }
     }
