@@ -185,7 +185,8 @@ public sealed class ReplicaStore
             : new TableTransactionAction(TableTransactionActionType.Add, metaEntity));
         try
         {
-            BeforeTransaction?.Invoke(++_transactions);
+            var ordinal = ++_transactions; // counted even without a hook: the ordinal is the store's
+            BeforeTransaction?.Invoke(ordinal);
             var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
             var metaResponse = response.Value[actions.Count - 1];
             _metaETag = metaResponse.Headers.ETag ?? throw new InvalidOperationException("Table service returned no ETag for the meta row.");

@@ -37,8 +37,10 @@ public sealed class TornWriteTests(AzuriteFixture azurite)
         await CoreStorage.PerformAsync(store, new StorageWrite(1, new HardState(2, 1, 3), NoOps(1, 2, 3), null, DiscardLog: false));
 
         // A follower's batch from the leader of term 3: 150 entries, more than one transaction holds. The second fails.
+        var seen = new List<int>();
         store.BeforeTransaction = n =>
         {
+            seen.Add(n);
             if (n == 3)
             {
                 throw new IOException("injected: the silo died between the transactions of one write");
@@ -46,6 +48,7 @@ public sealed class TornWriteTests(AzuriteFixture azurite)
         };
         await Assert.ThrowsAsync<IOException>(() =>
             CoreStorage.PerformAsync(store, new StorageWrite(2, new HardState(3, null, 3), NoOps(4, 3, 150), null, DiscardLog: false)));
+        Assert.Equal([2, 3], seen);
 
         var (restarted, torn) = await Open();
         var persisted = CoreStorage.ToPersisted(torn);
