@@ -215,14 +215,14 @@ public sealed partial class ReplicaGrain(
         catch (ReplicaFencedException)
         {
             metrics.Fenced.Add(1, new KeyValuePair<string, object?>("lockservice.replica", _key));
-            Input(() => _core.WriteFailed(write.WriteId, fenced: true, "fenced"));
+            Input(() => _core.WriteFailed(write.WriteId, fenced: true, "fenced", Now));
             return;
         }
         catch (Exception e)
         {
             // Its outcome is unknown: memory may be ahead of storage.
             logger.LogError(e, "Replica {ReplicaKey} failed to persist; deactivating to reload from storage", _key);
-            Input(() => _core.WriteFailed(write.WriteId, fenced: false, e.Message));
+            Input(() => _core.WriteFailed(write.WriteId, fenced: false, e.Message, Now));
             return;
         }
 

@@ -186,7 +186,7 @@ public sealed partial class ReplicaCore
     /// The write with this id was refused (another activation wrote first: fenced) or its outcome is unknown: memory
     /// may be ahead of storage, so only a fresh activation that reloads may act as this replica again.
     /// </summary>
-    public void WriteFailed(long writeId, bool fenced, string reason)
+    public void WriteFailed(long writeId, bool fenced, string reason, TimeSpan now)
     {
         if (IsStopped || _writeInFlight?.WriteId != writeId)
         {

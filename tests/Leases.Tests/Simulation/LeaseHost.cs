@@ -345,7 +345,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         var core = activation.Core;
         if (Replica.Durable.Version != activation.KnownVersion)
         {
-            core.WriteFailed(write.WriteId, fenced: true, "another activation wrote first");
+            core.WriteFailed(write.WriteId, fenced: true, "another activation wrote first", LocalNow);
             return;
         }
 
@@ -370,7 +370,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
         if (faults && world.Sim.Random.NextDouble() < options.WriteFailRate)
         {
-            core.WriteFailed(write.WriteId, fenced: false, "injected: the storage call failed");
+            core.WriteFailed(write.WriteId, fenced: false, "injected: the storage call failed", LocalNow);
             return;
         }
 
@@ -388,7 +388,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         activation.KnownVersion = Replica.Durable.Version;
         if (faults && world.Sim.Random.NextDouble() < options.WriteUnknownRate)
         {
-            core.WriteFailed(write.WriteId, fenced: false, "injected: the storage call timed out after the write landed");
+            core.WriteFailed(write.WriteId, fenced: false, "injected: the storage call timed out after the write landed", LocalNow);
             return;
         }
 
