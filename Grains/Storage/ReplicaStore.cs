@@ -49,6 +49,11 @@ public sealed class ReplicaStore
 
     public bool IsFenced => _fenced;
 
+    /// <summary>Fault injection for tests: runs before each table transaction with its ordinal in this store (from 1).</summary>
+    internal Action<int>? BeforeTransaction { get; set; }
+
+    private int _transactions;
+
     public static async Task<(ReplicaStore Store, ReplicaDurableState State)> OpenAsync(
         TableClient table, BlobContainerClient blobs, string replicaKey, ILogger logger, CancellationToken cancellationToken = default)
     {
@@ -112,6 +117,28 @@ public sealed class ReplicaStore
     }
 
     /// <summary>
+    /// Whether this store is still the replica's current writer: the meta row is unchanged since this instance last
+    /// read or wrote it (a read, no write). False fences this instance like a refused write.
+    /// </summary>
+    public async Task<bool> IsCurrentAsync(CancellationToken cancellationToken = default)
+    {
+        if (_fenced)
+        {
+            return false;
+        }
+
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(_partition, MetaRowKey, ["PartitionKey"], cancellationToken);
+        var current = response.HasValue && response.Value is { } meta ? meta.ETag == _metaETag : _metaETag == default;
+        if (!current)
+        {
+            _fenced = true;
+            _logger.LogWarning("Replica {ReplicaKey}: another activation wrote since this one last did; this activation stops acting as the replica", ReplicaKey);
+        }
+
+        return current;
+    }
+
+    /// <summary>
     /// Records a snapshot covering the log up to <paramref name="index"/> and drops the entries it covers. With
     /// <paramref name="discardLog"/> (a snapshot installed from the leader) every entry goes; otherwise (compaction of
     /// the replica's own applied log) the entries after it stay.
@@ -158,6 +185,8 @@ public sealed class ReplicaStore
             : new TableTransactionAction(TableTransactionActionType.Add, metaEntity));
         try
         {
+            var ordinal = ++_transactions; // counted even without a hook: the ordinal is the store's
+            BeforeTransaction?.Invoke(ordinal);
             var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
             var metaResponse = response.Value[actions.Count - 1];
             _metaETag = metaResponse.Headers.ETag ?? throw new InvalidOperationException("Table service returned no ETag for the meta row.");

@@ -39,6 +39,8 @@ public sealed class SimulationTests
 
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{count} seeds from {first}: {steps} steps, {committed} entries committed, {failures.Count} failures, {stopwatch.Elapsed.TotalSeconds:F1} s");
+        TestContext.Current.TestOutputHelper?.WriteLine( // read by tools/mutants.sh
+            $"sweep result: {failures.Count} of {count} failed, first {(failures.IsEmpty ? "-" : failures.Min(f => f.Seed).ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         if (!failures.IsEmpty)
         {
             var ordered = failures.OrderBy(f => f.Seed).ToList();

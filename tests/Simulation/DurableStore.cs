@@ -9,6 +9,9 @@ public sealed class DurableStore
 
     public HardState HardState { get; private set; }
 
+    /// <summary>Bumped by every write: the ETag of the real store, which fences a stale activation.</summary>
+    public long Version { get; private set; }
+
     public Snapshot? Snapshot { get; private set; }
 
     public long SnapshotIndex => Snapshot?.Metadata.LastIncludedIndex ?? 0;
@@ -34,15 +37,18 @@ public sealed class DurableStore
     }
 
     /// <summary>Writes a Ready the way the host contract says: snapshot, then entries (replacing any suffix), then hard state.</summary>
-    public void Persist(Ready ready)
+    public void Persist(Ready ready) => Write(ready.HardState, ready.Snapshot, ready.EntriesToPersist.Span);
+
+    /// <summary>One write: snapshot (an install: every entry goes), then entries (replacing any suffix), then hard state.</summary>
+    public void Write(HardState? hardState, Snapshot? installed, ReadOnlySpan<LogEntry> span)
     {
-        if (ready.Snapshot is { } snapshot)
+        Version++;
+        if (installed is { } snapshot)
         {
             Snapshot = snapshot;
             entries.Clear();
         }
 
-        var span = ready.EntriesToPersist.Span;
         if (!span.IsEmpty)
         {
             var first = span[0].Index;
@@ -59,19 +65,23 @@ public sealed class DurableStore
             }
         }
 
-        if (ready.HardState is { } hardState)
+        if (hardState is { } written)
         {
-            HardState = hardState;
+            HardState = written;
         }
     }
 
     /// <summary>The host persisted a snapshot of its own applied state and drops the entries it covers.</summary>
     public void Compact(Snapshot snapshot)
     {
+        Version++;
         var drop = (int)Math.Min(entries.Count, snapshot.Metadata.LastIncludedIndex - SnapshotIndex);
         entries.RemoveRange(0, drop);
         Snapshot = snapshot;
     }
+
+    /// <summary>A conditional write that changes nothing but the version (a new activation's first write).</summary>
+    public void Touch() => Version++;
 
     public PersistedState ToPersistedState() => new(HardState, Snapshot, entries.ToArray());
 }

@@ -25,9 +25,11 @@ public sealed class InvariantChecker(IReadOnlyList<SimReplica> replicas)
     public long CommittedTermAt(long index) => index < committedTerms.Count ? committedTerms[(int)index] : 0;
 
     /// <summary>Log matching, checked as entries enter any log: one (index, term) names one entry with one predecessor term.</summary>
-    public void OnPersist(SimReplica replica, Ready ready)
+    public void OnPersist(SimReplica replica, Ready ready) => OnPersist(replica, ready.EntriesToPersist.Span);
+
+    /// <summary>Log matching for entries a host writes itself (call before they reach its durable store).</summary>
+    public void OnPersist(SimReplica replica, ReadOnlySpan<LogEntry> span)
     {
-        var span = ready.EntriesToPersist.Span;
         for (var i = 0; i < span.Length; i++)
         {
             ref readonly var entry = ref span[i];

@@ -9,6 +9,28 @@ namespace LockService.Simulation;
 /// </summary>
 public class ReplicaHost
 {
+    /// <summary>
+    /// True for a host that runs the replica itself (the replica core): it makes the node at each start, gets the
+    /// ticks and messages, and drains the node, persists and applies on its own (<see cref="Start"/>,
+    /// <see cref="OnMessage"/>); the simulator then never takes a Ready of that replica.
+    /// </summary>
+    public virtual bool DrivesNode => false;
+
+    /// <summary>For a host that <see cref="DrivesNode"/>: restores the replica from its durable store and returns its node.</summary>
+    public virtual RaftNode Start(SimReplica replica, Random random) =>
+        throw new NotSupportedException("This host does not drive its node.");
+
+    /// <summary>For a host that <see cref="DrivesNode"/>: a message from a peer arrived.</summary>
+    public virtual void OnMessage(SimReplica replica, RaftMessage message) => replica.Node!.Step(message);
+
+    /// <summary>For a host that <see cref="DrivesNode"/>: a client's linearizable read arrives (the host's read path registers it with the checker).</summary>
+    public virtual void Read(SimReplica replica, long requestId)
+    {
+    }
+
+    /// <summary>The simulator asks the leader to hand leadership to <paramref name="target"/> (a draining silo).</summary>
+    public virtual object TransferLeadership(SimReplica replica, int target) => replica.Node!.TransferLeadership(target);
+
     /// <summary>After the replica (re)started from its durable state.</summary>
     public virtual void OnStart(SimReplica replica)
     {

@@ -242,7 +242,7 @@ public sealed class Simulation
                 if (CurrentLeader() is { } leader)
                 {
                     var target = Random.Next(replicas.Length);
-                    Trace.Add(NowMicros, leader.Id, $"transfer leadership to {target}", leader.Node!.TransferLeadership(target));
+                    Trace.Add(NowMicros, leader.Id, $"transfer leadership to {target}", leader.Host.TransferLeadership(leader, target));
                 }
 
                 ScheduleAfter(Options.MeanTransferIntervalMicros, next);
@@ -266,7 +266,11 @@ public sealed class Simulation
             return;
         }
 
-        node.Tick();
+        if (!replica.Host.DrivesNode)
+        {
+            node.Tick();
+        }
+
         replica.Host.OnTick(replica);
         replica.NextLocalTickMicros += Options.TickMicros;
         ScheduleTick(replica);
@@ -289,7 +293,14 @@ public sealed class Simulation
 
         Stats.MessagesDelivered++;
         Trace.Add(NowMicros, message.To, "step", message);
-        node.Step(message);
+        if (replica.Host.DrivesNode)
+        {
+            replica.Host.OnMessage(replica, message);
+        }
+        else
+        {
+            node.Step(message);
+        }
     }
 
     private void ProcessReadies()
@@ -307,6 +318,11 @@ public sealed class Simulation
     private void ProcessReady(SimReplica replica)
     {
         var node = replica.Node;
+        if (replica.Host.DrivesNode)
+        {
+            return; // the host drains its node itself
+        }
+
         while (node is not null && replica.Node == node && replica.PendingReady is null && node.HasReady)
         {
             Checker.Observe(replica);
@@ -410,13 +426,19 @@ public sealed class Simulation
 
     private void Start(SimReplica replica, long firstTickWithinMicros)
     {
-        var node = RaftNode.Restart(replica.Config, new Random(Random.Next()), replica.Durable.ToPersistedState());
-        replica.Node = node;
         replica.Applier = applierFactory(replica.Id);
         replica.AppliedIndex = 0;
+        var node = replica.Host.DrivesNode
+            ? replica.Host.Start(replica, new Random(Random.Next()))
+            : RaftNode.Restart(replica.Config, new Random(Random.Next()), replica.Durable.ToPersistedState());
+        replica.Node = node;
         if (replica.Durable.Snapshot is { } snapshot)
         {
-            replica.Applier.Restore(snapshot.Data);
+            if (!replica.Host.DrivesNode)
+            {
+                replica.Applier.Restore(snapshot.Data);
+            }
+
             replica.AppliedIndex = snapshot.Metadata.LastIncludedIndex;
             Checker.OnRestored(replica, replica.AppliedIndex);
         }
@@ -427,7 +449,8 @@ public sealed class Simulation
         replica.Host.OnStart(replica);
     }
 
-    private void Crash(SimReplica replica, string why)
+    /// <summary>Crashes a replica now (a host's fault, e.g. during a write); it restarts later from its durable store.</summary>
+    public void Crash(SimReplica replica, string why)
     {
         Trace.Add(NowMicros, replica.Id, why, replica.Node);
         replica.Host.OnCrash(replica);
@@ -611,16 +634,28 @@ public sealed class Simulation
         return command;
     }
 
+    /// <summary>
+    /// A linearizable read at a replica that believes it leads, any of them (not only the leader of the highest
+    /// term): a deposed leader that does not know it yet must not serve a stale read.
+    /// </summary>
     private void ReadSomething()
     {
-        if (CurrentLeader() is { } leader)
+        var believers = replicas.Where(r => r.Node is { Role: RaftRole.Leader }).ToArray();
+        if (believers.Length == 0)
         {
-            var requestId = ++nextReadId;
-            if (leader.Node!.ReadIndex(requestId))
-            {
-                Checker.OnReadIssued(leader, requestId);
-                Trace.Add(NowMicros, leader.Id, "read index", requestId);
-            }
+            return;
+        }
+
+        var leader = believers[Random.Next(believers.Length)];
+        var requestId = ++nextReadId;
+        if (leader.Host.DrivesNode)
+        {
+            leader.Host.Read(leader, requestId);
+        }
+        else if (leader.Node!.ReadIndex(requestId))
+        {
+            Checker.OnReadIssued(leader, requestId);
+            Trace.Add(NowMicros, leader.Id, "read index", requestId);
         }
     }
 

@@ -653,7 +653,7 @@ internal sealed class LeaseChecker(LeaseWorld world)
     private SimReplica? WorkingLeader()
     {
         var sim = world.Sim;
-        if (sim.CurrentLeader() is not { } leader || leader.Node!.LeadTransferee is not null)
+        if (sim.CurrentLeader() is not { } leader || leader.Node!.LeadTransferee is not null || world.Hosts[leader.Id].IsPaused)
         {
             return null;
         }
@@ -675,7 +675,8 @@ internal sealed class LeaseChecker(LeaseWorld world)
         var reachable = 1;
         foreach (var replica in sim.Replicas)
         {
-            if (replica != leader && replica.Node is { } node && node.Term <= term && sim.CanSend(leader.Id, replica.Id) && sim.CanSend(replica.Id, leader.Id))
+            if (replica != leader && replica.Node is { } node && node.Term <= term && !world.Hosts[replica.Id].IsPaused &&
+                sim.CanSend(leader.Id, replica.Id) && sim.CanSend(replica.Id, leader.Id))
             {
                 reachable++;
             }

@@ -1,681 +1,524 @@
 using LockService.Hosting;
-using LockService.Leases;
 using LockService.Protocol;
 using LockService.Raft;
+using LockService.Replica;
 
 namespace LockService.Leases.Tests.Simulation;
 
 using LockService.Simulation;
 
 /// <summary>
-/// The replica grain's lease logic (<c>Grains/Hosting/ReplicaGrain.cs</c> and <c>ReplicaGrain.Client.cs</c>) on a
-/// simulated replica, statement by statement where time, the lease clock and keepalives are concerned: one
-/// <see cref="Tick"/> per leader tick with <see cref="LeaseClock.NextClockMs"/> and the renewals seen since the last
-/// one; <see cref="LeaseClock.OnEntryAppended"/> for every clock-carrying entry as its write starts; truncation,
-/// apply and snapshot reports; <see cref="LeaseClock.BecomeLeader"/> / <see cref="LeaseClock.StepDown"/> on soft
-/// state as soon as the Ready is taken; keepalives acknowledged only once the Tick that carries them is applied;
-/// <see cref="OpenSession"/> carrying <see cref="LeaseClock.NextClockMs"/>. Awaits become callbacks: a reply is
-/// sent as a later step of the simulation, and a timeout is a scheduled step. A crash drops everything volatile
-/// (no reply is ever sent for what was pending), as a dead silo does.
+/// A simulated replica: the shipped <see cref="ReplicaCore"/> in a thin host, as the replica grain hosts it. Ticks
+/// and peer messages go in as the core's inputs; its outbox is performed here: messages through the simulated
+/// network, one storage write at a time on the replica's durable store (taking simulated time), the "am I
+/// current" check, replies to the clients' callbacks by ticket through the grain's wire mapping
+/// (<see cref="ReplicaWire"/>). The core's probe reports to the Raft and lease checkers. The store is fenced like
+/// the real one: a write or check by an activation that is no longer the last writer is refused.
+/// <para>
+/// The faults of the real host: writes that fail, or land while their caller hears a timeout (the activation
+/// stops, and reloads); a write torn between storage transactions followed by a crash; a pause of the host longer
+/// than the session TTLs (timers, messages, requests and storage wait, the clock goes on); and a second live
+/// activation: a fresh one takes over the replica (it wrote first) while the old one lives on, stale, receiving
+/// messages and requests too until it stops or is removed. A crash drops every activation with everything
+/// volatile (no reply is ever sent for what was pending), as a dead silo does.
+/// </para>
 /// </summary>
 internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 {
-    private const int MaxRenewalsPerTick = 2048;
-
-    private readonly Dictionary<long, PendingProposal> proposals = [];
-    private readonly Dictionary<RequestId, Signal<LeaseResult>> waitWatchers = [];
-    private readonly Dictionary<long, Signal<bool>> renewalsByTickIndex = [];
-    private readonly HashSet<SessionId> pendingRenewals = [];
-    private readonly Dictionary<long, Signal<bool>> reads = [];
-    private readonly List<ReadState> readsAwaitingApply = [];
-    private long nextReadId = 1L << 40; // apart from the simulator's own reads
-    private Signal<bool> pendingRenewalsAck = null!; // set at start
-    private LeaseClock clock = new(world.Epsilon);
+    private readonly LeaseWorld world = world;
+    private readonly List<Activation> activations = [];
     private SimReplica? replica;
-    private int ticksSinceClockEntry;
-    private int incarnation;
+    private long nextTicket;
+    private int activationNumber;
+    private long pausedUntilMicros;
 
     public int Id { get; } = id;
 
-    /// <summary>Volatile state is gone at a crash; replies and timers of an older incarnation do nothing.</summary>
-    public int Incarnation => incarnation;
+    public LeaseClock? Clock => Primary?.Core.Clock;
 
-    public LeaseClock Clock => clock;
+    public override bool DrivesNode => true;
+
+    /// <summary>The replica's current activation (the one the checkers observe), null while it is down.</summary>
+    private Activation? Primary => activations.Count > 0 && activations[0].IsPrimary ? activations[0] : null;
 
     private SimReplica Replica => replica ?? throw new InvalidOperationException("host not started");
 
-    private LeaseApplier Applier => (LeaseApplier)Replica.Applier;
-
-    private LeaseStateMachine Leases => Applier.Machine;
-
-    private RaftNode Raft => Replica.Node ?? throw new InvalidOperationException($"replica {Id} is down");
-
     private TimeSpan LocalNow => TimeSpan.FromMicroseconds(Replica.Clock.NowMicros);
 
-    private bool IsLeader => Replica.Node is { Role: RaftRole.Leader };
+    private bool Paused => world.Sim.NowMicros < pausedUntilMicros;
 
-    // ---- ReplicaGrain.cs ----
+    /// <summary>The host is paused: it neither works nor answers (the checker's working leader is not paused).</summary>
+    public bool IsPaused => Paused;
 
-    /// <summary>OnActivateAsync → Restore: a fresh lease clock told about the snapshot and the log's clock entries.</summary>
-    public override void OnStart(SimReplica started)
+    // ---- The grain's activation, timer and peer calls ----
+
+    /// <summary>OnActivateAsync: the core restores itself from the durable store.</summary>
+    public override RaftNode Start(SimReplica started, Random random)
     {
         replica = started;
-        incarnation++;
-        ResetVolatileState();
-        clock = new LeaseClock(world.Epsilon);
-        var durable = started.Durable;
-        var entries = durable.ToPersistedState().Entries;
-        clock.OnLogLoaded(
-            durable.Snapshot is { } snapshot ? (snapshot.Metadata.LastIncludedIndex, Leases.ClockMs) : null,
-            ReplicaGrain.ClockEntries(entries),
-            LocalNow);
-
-        // Ground truth for the checker: what the log holds, arriving now.
-        if (durable.Snapshot is { } loaded)
-        {
-            world.Checker.OnClockObserved(Id, loaded.Metadata.LastIncludedIndex, fromSnapshot: true, snapshotClockMs: Leases.ClockMs);
-        }
-
-        foreach (var entry in entries)
-        {
-            if (entry.Type == EntryType.Normal && LeaseCommandCodec.TryReadClock(entry.Data.Span, out _))
-            {
-                world.Checker.OnClockObserved(Id, entry.Index, fromSnapshot: false, term: entry.Term);
-            }
-        }
+        activations.Clear();
+        pausedUntilMicros = 0;
+        return Activate(random).Core.Raft;
     }
 
     public override void OnCrash(SimReplica crashed)
     {
-        incarnation++;
-        ResetVolatileState();
+        activations.Clear();
         world.Checker.OnReplicaDown(Id);
     }
 
-    /// <summary>OnTimerAsync: <c>_raft.Tick()</c> (done by the simulator), then the leader's clock tick.</summary>
     public override void OnTick(SimReplica ticked)
     {
-        if (IsLeader)
+        if (!Paused)
         {
-            ProposeClockTick();
+            ForEachActivation(c => c.Tick(LocalNow));
         }
+    }
+
+    public override void OnMessage(SimReplica to, RaftMessage message) =>
+        WhenRunning(() => ForEachActivation(c => c.Receive([message], LocalNow)));
+
+    /// <summary>A draining silo: the core hands leadership over by its own policy (the simulator's target is ignored).</summary>
+    public override object TransferLeadership(SimReplica leader, int target)
+    {
+        WhenRunning(() => Input(Primary, c => c.HandOver("simulated drain", LocalNow)));
+        return "hand over";
+    }
+
+    /// <summary>A client's linearizable read (IsCurrent of some token), to whichever live activation gets it.</summary>
+    public override void Read(SimReplica leader, long requestId) =>
+        IsCurrent("lock/0", new Client.FencingToken(1, requestId), _ => { });
+
+    // ---- The grain's client calls (wire requests in, wire replies out through the grain's mapping) ----
+
+    public void OpenSession(OpenSessionRequest request, Action<SessionReply> reply) =>
+        Call(ReplicaWire.ToCore(request), r => reply(ReplicaWire.ToSessionReply(r)));
+
+    public void KeepAlive(KeepAliveRequest request, Action<SessionReply> reply) =>
+        Call(ReplicaWire.ToCore(request), r => reply(ReplicaWire.ToSessionReply(r)));
+
+    public void CloseSession(CloseSessionRequest request, Action<SessionReply> reply) =>
+        Call(ReplicaWire.ToCore(request), r => reply(ReplicaWire.ToSessionReply(r)));
+
+    public void Acquire(AcquireRequest request, Action<AcquireReply> reply) =>
+        Call(ReplicaWire.ToCore(request), r => reply(ReplicaWire.ToAcquireReply(r)));
+
+    public void Release(ReleaseRequest request, Action<ReleaseReply> reply) =>
+        Call(ReplicaWire.ToCore(request), r => reply(ReplicaWire.ToReleaseReply(r)));
+
+    public void CancelWait(CancelWaitRequest request, Action<ReleaseReply> reply) =>
+        Call(ReplicaWire.ToCore(request), r => reply(ReplicaWire.ToReleaseReply(r)));
+
+    public void Describe(string name, Action<DescribeReply> reply) =>
+        Call(new ReplicaRequest.Describe(name), r => reply(ReplicaWire.ToDescribeReply(r)));
+
+    public void IsCurrent(string name, Client.FencingToken token, Action<IsCurrentReply> reply) =>
+        Call(new ReplicaRequest.IsCurrent(name, token), r => reply(ReplicaWire.ToIsCurrentReply(r)));
+
+    private void Call(ReplicaRequest request, Action<ReplicaReply> reply) => WhenRunning(() =>
+    {
+        if (activations.Count == 0)
+        {
+            return; // down: the request is lost
+        }
+
+        // With two live activations, the directory may route a call to either.
+        var to = activations[activations.Count == 1 ? 0 : world.Sim.Random.Next(activations.Count)];
+        var ticket = ++nextTicket;
+        to.Calls[ticket] = reply;
+        Input(to, c => c.Request(ticket, request, LocalNow));
+    });
+
+    // ---- Host faults ----
+
+    /// <summary>The host stops for a while (a long GC pause, a frozen VM): everything waits, the clock goes on.</summary>
+    public void Pause(long durationMicros)
+    {
+        if (activations.Count == 0 || Paused)
+        {
+            return;
+        }
+
+        pausedUntilMicros = world.Sim.NowMicros + durationMicros;
+        Trace($"host paused for {durationMicros / 1000} ms");
     }
 
     /// <summary>
-    /// ProposeClockTick: the leader's one entry per tick for time and the keepalives seen since the last one;
-    /// skipped while nothing can expire except for a periodic one, and while four are uncommitted.
+    /// A second live activation: a fresh one loads the replica and writes first (so the store fences the old one),
+    /// and the old one lives on, stale, until it stops or is removed after <paramref name="lifeMicros"/>.
     /// </summary>
-    private void ProposeClockTick()
+    public void Duplicate(long lifeMicros)
     {
-        ticksSinceClockEntry++;
-        var needed = pendingRenewals.Count > 0 || Leases.SessionCount > 0 || ticksSinceClockEntry >= 20;
-        if (!needed || renewalsByTickIndex.Count >= 4)
+        if (Primary is not { } old || Paused)
         {
             return;
         }
 
-        var renewals = pendingRenewals.Take(MaxRenewalsPerTick).ToArray();
-        var command = new Tick(clock.NextClockMs(LocalNow), renewals);
-        var result = Propose(command);
-        if (!result.IsAccepted)
+        Replica.Durable.Touch(); // the new activation's first conditional write
+        old.IsPrimary = false;
+        world.Sim.Checker.OnCrash(Replica);
+        world.Checker.OnReplicaDown(Id);
+        activations.Remove(old);
+        Replica.AppliedIndex = 0;
+        var fresh = Activate(new Random(world.Sim.Random.Next()));
+        activations.Add(old);
+        Replica.Node = fresh.Core.Raft;
+        if (Replica.Durable.Snapshot is { } snapshot)
+        {
+            Replica.AppliedIndex = snapshot.Metadata.LastIncludedIndex;
+            world.Sim.Checker.OnRestored(Replica, Replica.AppliedIndex);
+        }
+
+        Trace($"duplicate activation: a{fresh.Number} takes over, a{old.Number} lives on stale");
+        world.Sim.After(lifeMicros, () =>
+        {
+            if (activations.Remove(old))
+            {
+                Trace($"stale activation a{old.Number} removed");
+            }
+        });
+    }
+
+    private Activation Activate(Random random)
+    {
+        var durable = Replica.Durable.ToPersistedState();
+        var options = new ReplicaCoreOptions
+        {
+            ClockRateBound = world.Epsilon,
+            MaxPollDuration = TimeSpan.FromMicroseconds(world.Options.MaxPollMicros),
+            SnapshotEveryEntries = world.Options.Raft.CompactEveryEntries > 0 ? world.Options.Raft.CompactEveryEntries : int.MaxValue,
+        };
+        var activation = new Activation(++activationNumber, Replica.Durable.Version);
+        activation.Core = new ReplicaCore(options, Replica.Config, random, durable, LocalNow, world.NewSessionId, new Probe(this, activation));
+        activations.Insert(0, activation);
+        ((LeaseApplier)Replica.Applier).Attach(activation.Core);
+
+        // Ground truth for the checker: what the log holds, arriving now.
+        if (durable.Snapshot is { } loaded)
+        {
+            world.Checker.OnClockObserved(Id, loaded.Metadata.LastIncludedIndex, fromSnapshot: true, snapshotClockMs: activation.Core.Leases.ClockMs);
+        }
+
+        foreach (var (index, _) in ReplicaCore.ClockEntries(durable.Entries))
+        {
+            world.Checker.OnClockObserved(Id, index, fromSnapshot: false, term: durable.Entries[(int)(index - durable.Entries[0].Index)].Term);
+        }
+
+        return activation;
+    }
+
+    // ---- Performing the outbox ----
+
+    /// <summary>While the host is paused, what arrives waits for the resume.</summary>
+    private void WhenRunning(Action action)
+    {
+        if (Paused)
+        {
+            world.Sim.At(pausedUntilMicros, () => WhenRunning(action));
+            return;
+        }
+
+        action();
+    }
+
+    private void ForEachActivation(Action<ReplicaCore> input)
+    {
+        foreach (var activation in activations.ToArray())
+        {
+            Input(activation, input);
+        }
+    }
+
+    private void Input(Activation? activation, Action<ReplicaCore> input)
+    {
+        if (activation is null || !activations.Contains(activation))
         {
             return;
         }
 
-        ticksSinceClockEntry = 0;
-        foreach (var session in renewals)
+        input(activation.Core);
+        Drain(activation);
+    }
+
+    private void Drain(Activation activation)
+    {
+        var outbox = activation.Core.Outbox;
+        while (activations.Contains(activation) && !outbox.IsEmpty)
         {
-            pendingRenewals.Remove(session);
+            var messages = outbox.Messages.ToArray();
+            var replies = outbox.Replies.ToArray();
+            var events = outbox.Events.ToArray();
+            var write = outbox.Write;
+            var verify = outbox.VerifyCurrent;
+            var checkPlacement = outbox.CheckPlacement;
+            var stop = outbox.Stop;
+            outbox.Clear();
+
+            foreach (var message in messages)
+            {
+                world.Sim.Send(message);
+            }
+
+            foreach (var (ticket, reply) in replies)
+            {
+                if (activation.Calls.Remove(ticket, out var call))
+                {
+                    call(reply);
+                }
+            }
+
+            foreach (var replicaEvent in events)
+            {
+                Trace($"a{activation.Number} event", replicaEvent);
+            }
+
+            if (stop is not null)
+            {
+                Deactivate(activation, stop);
+                return;
+            }
+
+            if (checkPlacement)
+            {
+                activation.Core.PlacementChecked(misplaced: false, LocalNow); // one silo per replica: always where it belongs
+            }
+
+            if (write is not null)
+            {
+                StartWrite(activation, write);
+            }
+
+            if (verify is { } checkId)
+            {
+                StartVerify(activation, checkId);
+            }
+        }
+    }
+
+    /// <summary>An activation that stopped deactivates; the replica's next message activates a fresh one (a restart).</summary>
+    private void Deactivate(Activation activation, string reason)
+    {
+        if (!activation.IsPrimary)
+        {
+            activations.Remove(activation);
+            Trace($"stale activation a{activation.Number} stopped: {reason}");
+            return;
         }
 
-        var ack = pendingRenewalsAck;
-        if (pendingRenewals.Count == 0)
+        world.Sim.Crash(Replica, $"a{activation.Number} stopped: {reason}");
+    }
+
+    /// <summary>The store's "am I current" read: the version this activation last loaded or wrote is still the store's.</summary>
+    private void StartVerify(Activation activation, long checkId) =>
+        AfterStorage(activation, 1 + world.Sim.Random.NextInt64(Math.Max(1, world.Options.Raft.MaxPersistMicros / 2)), () =>
+            Input(activation, c => c.CurrentVerified(checkId, Replica.Durable.Version == activation.KnownVersion, LocalNow)));
+
+    /// <summary>A write takes simulated time; the core holds what depends on it until it finishes.</summary>
+    private void StartWrite(Activation activation, StorageWrite write)
+    {
+        var options = world.Options.Raft;
+        if (options.MaxPersistMicros <= 0)
         {
-            pendingRenewalsAck = new Signal<bool>(world.Sim);
+            FinishWrite(activation, write);
+            return;
+        }
+
+        AfterStorage(activation, 1 + world.Sim.Random.NextInt64(options.MaxPersistMicros), () =>
+        {
+            FinishWrite(activation, write);
+            Drain(activation);
+        });
+    }
+
+    /// <summary>Storage answers after <paramref name="delayMicros"/>, or after the host's pause, to a still-live activation.</summary>
+    private void AfterStorage(Activation activation, long delayMicros, Action done) =>
+        world.Sim.After(delayMicros, () => WhenRunning(() =>
+        {
+            if (activations.Contains(activation))
+            {
+                done();
+            }
+        }));
+
+    private void FinishWrite(Activation activation, StorageWrite write)
+    {
+        var core = activation.Core;
+        if (Replica.Durable.Version != activation.KnownVersion)
+        {
+            core.WriteFailed(write.WriteId, fenced: true, "another activation wrote first", LocalNow);
+            return;
+        }
+
+        var options = world.Options;
+        var faults = !world.Sim.IsQuiet && activation.IsPrimary;
+        if (faults && options.Raft.CrashDuringReadyRate > 0 && world.Sim.Random.NextDouble() < options.Raft.CrashDuringReadyRate)
+        {
+            world.Sim.Crash(Replica, "crash before persisting a write");
+            return;
+        }
+
+        var entries = write.Entries.Span;
+        if (faults && entries.Length > 1 && world.Sim.Random.NextDouble() < options.TornWriteRate)
+        {
+            // The store's first transactions landed (a prefix of the entries, not the hard state, which goes with the last).
+            var landed = entries[..(1 + world.Sim.Random.Next(entries.Length - 1))];
+            world.Sim.Checker.OnPersist(Replica, landed);
+            Replica.Durable.Write(null, write.Snapshot, landed);
+            world.Sim.Crash(Replica, $"crash between the transactions of a write ({landed.Length} of {entries.Length} entries landed)");
+            return;
+        }
+
+        if (faults && world.Sim.Random.NextDouble() < options.WriteFailRate)
+        {
+            core.WriteFailed(write.WriteId, fenced: false, "injected: the storage call failed", LocalNow);
+            return;
+        }
+
+        world.Sim.Checker.OnPersist(Replica, entries);
+        if (write.Snapshot is { } snapshot && !write.DiscardLog)
+        {
+            Replica.Durable.Compact(snapshot);
+            Trace("compact", snapshot);
         }
         else
         {
-            ack = new Signal<bool>(world.Sim); // sessions left for the next tick must not be acknowledged by this one
+            Replica.Durable.Write(write.HardState, write.Snapshot, entries);
         }
 
-        renewalsByTickIndex[result.Index] = ack;
+        activation.KnownVersion = Replica.Durable.Version;
+        if (faults && world.Sim.Random.NextDouble() < options.WriteUnknownRate)
+        {
+            core.WriteFailed(write.WriteId, fenced: false, "injected: the storage call timed out after the write landed", LocalNow);
+            return;
+        }
+
+        core.WriteFinished(write.WriteId, LocalNow);
     }
 
-    /// <summary>PumpAsync, at GetReady: soft state first, then PersistAsync's clock reports for the entries it writes.</summary>
-    public override void OnReady(SimReplica readyReplica, Ready ready)
+    private void Trace(string what, object? detail = null) => world.Sim.Trace.Add(world.Sim.NowMicros, Id, what, detail);
+
+    /// <summary>One activation of the replica: its core, the store version it last loaded or wrote, its open calls.</summary>
+    private sealed class Activation(int number, long knownVersion)
     {
-        if (ready.SoftState is { } softState)
+        public int Number { get; } = number;
+
+        public ReplicaCore Core { get; set; } = null!;
+
+        public long KnownVersion { get; set; } = knownVersion;
+
+        public bool IsPrimary { get; set; } = true;
+
+        public Dictionary<long, Action<ReplicaReply>> Calls { get; } = [];
+    }
+
+    /// <summary>
+    /// What a core does, reported to the Raft and lease checkers: everything for the current activation; for a stale
+    /// one, what reaches other replicas or clients (its proposals, which may commit, and its reads).
+    /// </summary>
+    private sealed class Probe(LeaseHost host, Activation activation) : ReplicaProbe
+    {
+        private LeaseWorld World => host.world;
+
+        private SimReplica Replica => host.Replica;
+
+        private bool Current => activation.IsPrimary;
+
+        /// <summary>Read ids are per activation; the checker keys reads by replica, so each activation gets its own range.</summary>
+        private long ReadId(long id) => ((long)activation.Number << 40) + id;
+
+        public override void BeforeReady()
         {
-            OnSoftState(softState);
+            if (Current)
+            {
+                World.Sim.Checker.Observe(Replica);
+            }
         }
 
-        var entries = ready.EntriesToPersist.Span;
-        if (entries.Length > 0)
+        public override void OnSoftState(SoftState state) => host.Trace($"a{activation.Number} soft state", state);
+
+        public override void OnWriteStarted(ReadOnlySpan<LogEntry> entries)
         {
-            var now = LocalNow;
-            clock.OnLogTruncated(entries[0].Index);
-            world.Checker.OnLogTruncated(Id, entries[0].Index);
+            if (!Current)
+            {
+                return;
+            }
+
+            World.Checker.OnLogTruncated(host.Id, entries[0].Index);
             foreach (ref readonly var entry in entries)
             {
                 if (entry.Type == EntryType.Normal && LeaseCommandCodec.TryReadClock(entry.Data.Span, out var clockMs))
                 {
-                    world.Sim.Trace.Add(world.Sim.NowMicros, Id, "clock entry appended", new ClockEntry(entry.Index, entry.Term, clockMs));
-                    clock.OnEntryAppended(entry.Index, clockMs, now);
-                    world.Checker.OnClockObserved(Id, entry.Index, fromSnapshot: false, term: entry.Term);
-                }
-            }
-        }
-    }
-
-    /// <summary>InstallSnapshot: the lease clock restarts from the snapshot's clock.</summary>
-    public override void OnSnapshotInstalled(SimReplica installed, Snapshot snapshot)
-    {
-        clock.OnSnapshotInstalled(snapshot.Metadata.LastIncludedIndex, Leases.ClockMs, LocalNow);
-        world.Checker.OnClockObserved(Id, snapshot.Metadata.LastIncludedIndex, fromSnapshot: true, snapshotClockMs: Leases.ClockMs);
-    }
-
-    /// <summary>Apply (one entry): answer its proposal, resolve waits, acknowledge the renewals of its tick.</summary>
-    public override void OnApplied(SimReplica applied, in LogEntry entry)
-    {
-        LeaseResult? result = null;
-        if (entry.Type == EntryType.Normal)
-        {
-            result = Applier.LastResult;
-            foreach (var leaseEvent in Applier.LastEvents)
-            {
-                if (leaseEvent is WaitResolved resolved && waitWatchers.Remove(resolved.Request, out var watcher))
-                {
-                    watcher.TrySetResult(resolved.Answer);
+                    host.Trace("clock entry appended", new ClockEntry(entry.Index, entry.Term, clockMs));
+                    World.Checker.OnClockObserved(host.Id, entry.Index, fromSnapshot: false, term: entry.Term);
                 }
             }
         }
 
-        clock.OnApplied(entry.Index);
-        world.Checker.OnApplied(this, Replica, entry);
-        if (proposals.Remove(entry.Index, out var proposal))
+        public override void OnProposed(ProposeResult result, LeaseCommand command)
         {
-            proposal.Complete(entry.Term, result);
-        }
-
-        if (renewalsByTickIndex.Remove(entry.Index, out var renewed))
-        {
-            renewed.TrySetResult(entry.Type == EntryType.Normal);
-        }
-
-        ServeReads();
-    }
-
-    /// <summary>OnSoftState: a new leader fixes its clock base; anything else fails what was pending here.</summary>
-    private void OnSoftState(SoftState softState)
-    {
-        if (softState.Role == RaftRole.Leader)
-        {
-            clock.BecomeLeader(LocalNow);
-            world.Sim.Trace.Add(world.Sim.NowMicros, Id, "leader's lease clock starts at", new ClockEntry(0, softState.Term, clock.NextClockMs(LocalNow)));
-            ticksSinceClockEntry = int.MaxValue / 2; // write the clock at once
-            world.Checker.OnBecameLeader(this, softState.Term);
-            return;
-        }
-
-        if (clock.IsLeader)
-        {
-            clock.StepDown();
-        }
-
-        FailPending(ReplyStatus.NotLeader);
-    }
-
-    private void FailPending(ReplyStatus status)
-    {
-        foreach (var proposal in proposals.Values)
-        {
-            proposal.Fail(status);
-        }
-
-        proposals.Clear();
-        foreach (var watcher in waitWatchers.Values)
-        {
-            watcher.TrySetCanceled();
-        }
-
-        waitWatchers.Clear();
-        foreach (var read in reads.Values)
-        {
-            read.TrySetResult(false);
-        }
-
-        reads.Clear();
-        readsAwaitingApply.Clear();
-        foreach (var renewal in renewalsByTickIndex.Values)
-        {
-            renewal.TrySetResult(false);
-        }
-
-        renewalsByTickIndex.Clear();
-        pendingRenewals.Clear();
-        pendingRenewalsAck.TrySetResult(false);
-        pendingRenewalsAck = new Signal<bool>(world.Sim);
-    }
-
-    private void ResetVolatileState()
-    {
-        proposals.Clear();
-        waitWatchers.Clear();
-        reads.Clear();
-        readsAwaitingApply.Clear();
-        renewalsByTickIndex.Clear();
-        pendingRenewals.Clear();
-        pendingRenewalsAck = new Signal<bool>(world.Sim);
-        ticksSinceClockEntry = 0;
-    }
-
-    private ProposeResult Propose(LeaseCommand command)
-    {
-        var result = world.Sim.Propose(Replica, [LeaseCommandCodec.Encode(command)]);
-        world.Sim.Trace.Add(world.Sim.NowMicros, Id, "  proposed", command);
-        if (result.IsAccepted)
-        {
-            world.Checker.OnProposed(this, result, command);
-        }
-
-        return result;
-    }
-
-    // ---- ReplicaGrain.Client.cs ----
-
-    public void OpenSession(OpenSessionRequest request, Action<SessionReply> reply)
-    {
-        if (!CanServe(out var refusal))
-        {
-            reply(new SessionReply(refusal.Status, Guid.Empty, 0, refusal.LeaderHint));
-            return;
-        }
-
-        // A fresh id for every proposal, retries included (the simulation's random source stands for the OS one).
-        var command = new OpenSession(
-            LeaseIds.ToRequestId(request.Request), (ulong)request.AnsweredBelow, world.NewSessionId(), request.TtlMs,
-            clock.NextClockMs(LocalNow));
-        ProposeAsync(command, outcome => reply(outcome.Result switch
-        {
-            SessionOpened opened => new SessionReply(ReplyStatus.Ok, LeaseIds.ToGuid(opened.Session), request.TtlMs),
-            Rejected rejected => new SessionReply(LeaseReplies.ToStatus(rejected.Code), Guid.Empty, 0, Message: rejected.Message),
-            _ => new SessionReply(outcome.Status, Guid.Empty, 0, LeaderHint()),
-        }));
-    }
-
-    /// <summary>Renews without a log entry of its own: listed in the next Tick, answered once that Tick is applied.</summary>
-    public void KeepAlive(KeepAliveRequest request, Action<SessionReply> reply)
-    {
-        if (!CanServe(out var refusal))
-        {
-            reply(new SessionReply(refusal.Status, request.SessionId, 0, refusal.LeaderHint));
-            return;
-        }
-
-        var session = LeaseIds.ToSessionId(request.SessionId);
-        if (Leases.GetSession(session) is null)
-        {
-            // Unknown here may only mean not applied here yet (a new leader, a deposed one): confirm first.
-            ReadBarrier(unconfirmed =>
+            host.Trace($"  a{activation.Number} proposed", command);
+            World.Sim.Stats.ProposalsAccepted += result.IsAccepted ? 1 : 0;
+            World.Sim.Stats.ProposalsOverloaded += result.Status == ProposeStatus.Overloaded ? 1 : 0;
+            if (result.IsAccepted)
             {
-                if (unconfirmed is { } refusal)
-                {
-                    reply(new SessionReply(refusal.Status, request.SessionId, 0, refusal.LeaderHint));
-                }
-                else if (Leases.GetSession(session) is null)
-                {
-                    reply(SessionGone(request.SessionId));
-                }
-                else if (!CanServe(out var lost))
-                {
-                    reply(new SessionReply(lost.Status, request.SessionId, 0, lost.LeaderHint));
-                }
-                else
-                {
-                    Renew(session, request, reply);
-                }
-            });
-            return;
+                World.Checker.OnProposed(host, result, command);
+            }
         }
 
-        Renew(session, request, reply);
-    }
-
-    private void Renew(SessionId session, KeepAliveRequest request, Action<SessionReply> reply)
-    {
-        pendingRenewals.Add(session);
-        var acknowledged = pendingRenewalsAck;
-        var mine = incarnation;
-        var answered = false;
-        acknowledged.OnResult(renewed =>
+        public override void OnBecameLeader(long term)
         {
-            if (answered || mine != incarnation)
+            host.Trace($"a{activation.Number}: leader's lease clock starts at", new ClockEntry(0, term, activation.Core.Clock.NextClockMs(host.LocalNow)));
+            if (Current)
+            {
+                World.Checker.OnBecameLeader(host, term);
+            }
+        }
+
+        public override void OnSnapshotInstalled(Snapshot snapshot)
+        {
+            if (!Current)
             {
                 return;
             }
 
-            answered = true;
-            if (!renewed)
+            var index = snapshot.Metadata.LastIncludedIndex;
+            Replica.AppliedIndex = index;
+            ((LeaseApplier)Replica.Applier).Changed(null, null, []);
+            World.Sim.Checker.OnRestored(Replica, index);
+            World.Sim.Stats.SnapshotsInstalled++;
+            host.Trace("install", snapshot);
+            World.Checker.OnClockObserved(host.Id, index, fromSnapshot: true, snapshotClockMs: activation.Core.Leases.ClockMs);
+        }
+
+        public override void OnApplied(in LogEntry entry, LeaseCommand? command, LeaseResult? result, IReadOnlyList<LeaseEvent> events)
+        {
+            if (!Current)
             {
-                reply(new SessionReply(ReplyStatus.NotLeader, request.SessionId, 0, LeaderHint()));
                 return;
             }
 
-            reply(Leases.GetSession(session) is { } info
-                ? new SessionReply(ReplyStatus.Ok, request.SessionId, info.TtlMs)
-                : SessionGone(request.SessionId));
-        });
-        AfterLocal(world.Options.MaxPollMicros, () =>
-        {
-            if (!answered)
+            if (entry.Index != Replica.AppliedIndex + 1)
             {
-                answered = true;
-                reply(new SessionReply(ReplyStatus.Unavailable, request.SessionId, 0, LeaderHint()));
+                throw new InvariantViolation($"replica {host.Id} applied {entry} after {Replica.AppliedIndex}");
             }
-        });
-    }
 
-    public void CloseSession(CloseSessionRequest request, Action<SessionReply> reply)
-    {
-        if (!CanServe(out var refusal))
-        {
-            reply(new SessionReply(refusal.Status, request.SessionId, 0, refusal.LeaderHint));
-            return;
+            Replica.AppliedIndex = entry.Index;
+            ((LeaseApplier)Replica.Applier).Changed(command, result, events);
+            World.Sim.Checker.OnApplied(Replica, entry);
+            World.Checker.OnApplied(host, Replica, entry);
         }
 
-        ProposeAsync(
-            new CloseSession(LeaseIds.ToRequestId(request.Request), (ulong)request.AnsweredBelow, LeaseIds.ToSessionId(request.SessionId)),
-            outcome => reply(outcome.Result switch
-            {
-                Done => new SessionReply(ReplyStatus.Ok, request.SessionId, 0),
-                Rejected rejected => new SessionReply(LeaseReplies.ToStatus(rejected.Code), request.SessionId, 0, Message: rejected.Message),
-                _ => new SessionReply(outcome.Status, request.SessionId, 0, LeaderHint()),
-            }));
-    }
+        public override void OnReadIssued(long readId) => World.Sim.Checker.OnReadIssued(Replica, ReadId(readId));
 
-    public void Acquire(AcquireRequest request, Action<AcquireReply> reply)
-    {
-        if (!CanServe(out var refusal))
+        public override void OnReadState(ReadState read)
         {
-            reply(new AcquireReply(refusal.Status, default, 0, refusal.LeaderHint));
-            return;
-        }
-
-        var requestId = LeaseIds.ToRequestId(request.Request);
-        var waits = request.WaitMs > 0;
-        Signal<LeaseResult>? watcher = null;
-        if (waits)
-        {
-            // Watch before proposing: the wait may be resolved by a later entry applied before the answer.
-            watcher = new Signal<LeaseResult>(world.Sim);
-            waitWatchers[requestId] = watcher;
-        }
-
-        var waitUntil = waits ? SaturatingAdd(clock.NextClockMs(LocalNow), request.WaitMs) : LockService.Leases.Acquire.NoWait;
-        var mine = incarnation;
-        ProposeAsync(
-            new Acquire(requestId, (ulong)request.AnsweredBelow, LeaseIds.ToSessionId(request.SessionId), request.Name, request.Mode, waitUntil),
-            outcome =>
-            {
-                if (outcome.Result is Queued queued && watcher is not null)
-                {
-                    var answered = false;
-                    void Forget()
-                    {
-                        if (waitWatchers.TryGetValue(requestId, out var current) && current == watcher)
-                        {
-                            waitWatchers.Remove(requestId);
-                        }
-                    }
-
-                    watcher.OnResult(
-                        answer =>
-                        {
-                            if (!answered && mine == incarnation)
-                            {
-                                answered = true;
-                                Forget();
-                                reply(LeaseReplies.ToAcquireReply(answer, waited: true, queued.Position));
-                            }
-                        },
-                        onCanceled: () =>
-                        {
-                            if (!answered && mine == incarnation)
-                            {
-                                answered = true;
-                                Forget();
-                                reply(new AcquireReply(ReplyStatus.NotLeader, default, queued.Position, LeaderHint()));
-                            }
-                        });
-                    var pollMicros = Math.Clamp(request.PollMs, 1, world.Options.MaxPollMicros / 1000) * 1000;
-                    AfterLocal(pollMicros, () =>
-                    {
-                        if (!answered)
-                        {
-                            answered = true;
-                            Forget();
-                            reply(new AcquireReply(ReplyStatus.Queued, default, queued.Position));
-                        }
-                    });
-                    return;
-                }
-
-                if (watcher is not null && waitWatchers.TryGetValue(requestId, out var registered) && registered == watcher)
-                {
-                    waitWatchers.Remove(requestId);
-                }
-
-                reply(outcome.Result is { } result
-                    ? LeaseReplies.ToAcquireReply(result, waits, 0)
-                    : new AcquireReply(outcome.Status, default, 0, LeaderHint()));
-            });
-    }
-
-    public void Release(ReleaseRequest request, Action<ReleaseReply> reply)
-    {
-        if (!CanServe(out var refusal))
-        {
-            reply(new ReleaseReply(refusal.Status, refusal.LeaderHint));
-            return;
-        }
-
-        ProposeAsync(
-            new Release(LeaseIds.ToRequestId(request.Request), (ulong)request.AnsweredBelow, LeaseIds.ToSessionId(request.SessionId), request.Name, request.Token),
-            outcome => reply(ToReleaseReply(outcome)));
-    }
-
-    public void CancelWait(CancelWaitRequest request, Action<ReleaseReply> reply)
-    {
-        if (!CanServe(out var refusal))
-        {
-            reply(new ReleaseReply(refusal.Status, refusal.LeaderHint));
-            return;
-        }
-
-        ProposeAsync(
-            new CancelWait(
-                LeaseIds.ToRequestId(request.Request), (ulong)request.AnsweredBelow, LeaseIds.ToSessionId(request.SessionId),
-                request.Name, (ulong)request.AcquireRequest.Sequence),
-            outcome => reply(outcome.Result is Rejected { Code: RejectionCode.NotWaiting }
-                ? new ReleaseReply(ReplyStatus.Ok)
-                : ToReleaseReply(outcome)));
-    }
-
-    private void ProposeAsync(LeaseCommand command, Action<ProposalOutcome> done)
-    {
-        if (!IsLeader)
-        {
-            done(new ProposalOutcome(ReplyStatus.NotLeader, null));
-            return;
-        }
-
-        var proposed = Propose(command);
-        switch (proposed.Status)
-        {
-            case ProposeStatus.NotLeader:
-                done(new ProposalOutcome(ReplyStatus.NotLeader, null));
-                return;
-            case ProposeStatus.Overloaded:
-                done(new ProposalOutcome(ReplyStatus.Overloaded, null));
-                return;
-        }
-
-        var mine = incarnation;
-        var pending = new PendingProposal(proposed.Term, outcome =>
-        {
-            if (mine == incarnation)
-            {
-                done(outcome);
-            }
-        });
-        proposals[proposed.Index] = pending;
-        AfterLocal(world.Options.MaxPollMicros, () =>
-        {
-            if (proposals.TryGetValue(proposed.Index, out var current) && current == pending)
-            {
-                proposals.Remove(proposed.Index);
-                pending.Fail(ReplyStatus.Unavailable);
-            }
-        });
-    }
-
-    /// <summary>ReadBarrierAsync: this leader confirmed its leadership and applied up to the read index (ReadIndex).</summary>
-    private void ReadBarrier(Action<Refusal?> done)
-    {
-        if (!CanServe(out var refusal))
-        {
-            done(refusal);
-            return;
-        }
-
-        var id = ++nextReadId;
-        if (!Raft.ReadIndex(id))
-        {
-            done(new Refusal(ReplyStatus.NotLeader, LeaderHint()));
-            return;
-        }
-
-        world.Sim.Checker.OnReadIssued(Replica, id);
-        var signal = new Signal<bool>(world.Sim);
-        reads[id] = signal;
-        var answered = false;
-        var mine = incarnation;
-        signal.OnResult(confirmed =>
-        {
-            if (!answered && mine == incarnation)
-            {
-                answered = true;
-                done(confirmed ? null : new Refusal(ReplyStatus.NotLeader, LeaderHint()));
-            }
-        });
-        AfterLocal(world.Options.MaxPollMicros, () =>
-        {
-            if (!answered)
-            {
-                answered = true;
-                reads.Remove(id);
-                done(new Refusal(ReplyStatus.Unavailable, LeaderHint()));
-            }
-        });
-    }
-
-    public override void OnReadState(SimReplica replica, ReadState read)
-    {
-        if (reads.ContainsKey(read.RequestId))
-        {
-            readsAwaitingApply.Add(read);
-            ServeReads();
+            World.Sim.Checker.OnReadState(Replica, read with { RequestId = ReadId(read.RequestId) });
+            World.Sim.Stats.ReadsServed++;
         }
     }
-
-    private void ServeReads()
-    {
-        for (var i = readsAwaitingApply.Count - 1; i >= 0; i--)
-        {
-            var read = readsAwaitingApply[i];
-            if (read.Index <= Replica.AppliedIndex)
-            {
-                readsAwaitingApply.RemoveAt(i);
-                if (reads.Remove(read.RequestId, out var signal))
-                {
-                    signal.TrySetResult(true);
-                }
-            }
-        }
-    }
-
-    private bool CanServe(out Refusal refusal)
-    {
-        if (Replica.Node is not { } node)
-        {
-            refusal = new Refusal(ReplyStatus.Unavailable, -1);
-            return false;
-        }
-
-        if (node.Role != RaftRole.Leader)
-        {
-            refusal = new Refusal(ReplyStatus.NotLeader, LeaderHint());
-            return false;
-        }
-
-        refusal = default;
-        return true;
-    }
-
-    private int LeaderHint() => Replica.Node?.LeaderId ?? -1;
-
-    /// <summary>A timer of this activation: runs after <paramref name="localMicros"/> on the replica's clock, unless it crashed.</summary>
-    private void AfterLocal(long localMicros, Action action)
-    {
-        var mine = incarnation;
-        var at = Replica.Clock.GlobalAt(Replica.Clock.NowMicros + localMicros);
-        world.Sim.At(at, () =>
-        {
-            if (mine == incarnation)
-            {
-                action();
-            }
-        });
-    }
-
-    private static SessionReply SessionGone(Guid session) => new(ReplyStatus.SessionExpired, session, 0);
-
-    private ReleaseReply ToReleaseReply(ProposalOutcome outcome) => outcome.Result switch
-    {
-        Done => new ReleaseReply(ReplyStatus.Ok),
-        Rejected rejected => new ReleaseReply(LeaseReplies.ToStatus(rejected.Code), Message: rejected.Message),
-        _ => new ReleaseReply(outcome.Status, LeaderHint()),
-    };
-
-    private static long SaturatingAdd(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;
-
-    private readonly record struct Refusal(ReplyStatus Status, int LeaderHint);
 
     private sealed record ClockEntry(long Index, long Term, long ClockMs)
     {
         public override string ToString() => Index > 0 ? $"{Index}@{Term}: {ClockMs} ms" : $"term {Term}: {ClockMs} ms";
-    }
-
-
-    /// <summary>The grain's PendingProposal: the entry at the proposed index is ours only if its term is the one we proposed in.</summary>
-    private sealed class PendingProposal(long term, Action<ProposalOutcome> done)
-    {
-        private bool completed;
-
-        public void Complete(long appliedTerm, LeaseResult? result) =>
-            Finish(appliedTerm == term && result is not null
-                ? new ProposalOutcome(ReplyStatus.Ok, result)
-                : new ProposalOutcome(ReplyStatus.NotLeader, null));
-
-        public void Fail(ReplyStatus status) => Finish(new ProposalOutcome(status, null));
-
-        private void Finish(ProposalOutcome outcome)
-        {
-            if (!completed)
-            {
-                completed = true;
-                done(outcome);
-            }
-        }
     }
 }

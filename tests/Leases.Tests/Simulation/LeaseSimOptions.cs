@@ -53,6 +53,24 @@ internal sealed record LeaseSimOptions
     /// <summary>Longest hold of a granted lock before the release is sent (client clock).</summary>
     public long MaxHoldMicros { get; init; } = 1_500_000;
 
+    /// <summary>Chance that a storage write fails without landing (the replica's activation stops and reloads).</summary>
+    public double WriteFailRate { get; init; }
+
+    /// <summary>Chance that a write lands but its caller hears a timeout (outcome unknown: the activation stops too).</summary>
+    public double WriteUnknownRate { get; init; }
+
+    /// <summary>Chance that a write of several entries is torn: a prefix of its entries lands, not its hard state, and the replica crashes.</summary>
+    public double TornWriteRate { get; init; }
+
+    /// <summary>Mean interval between host faults: a long pause of one replica's host, or a second live activation of it.</summary>
+    public long MeanHostFaultIntervalMicros { get; init; }
+
+    /// <summary>Longest pause of a replica's host (longer than the session TTLs: timers, messages and storage all wait).</summary>
+    public long MaxPauseMicros { get; init; } = 4_000_000;
+
+    /// <summary>Longest a stale duplicate activation lives on beside the current one (Orleans eventually removes it).</summary>
+    public long MaxDuplicateLifeMicros { get; init; } = 3_000_000;
+
     public static LeaseSimOptions ForSeed(int seed)
     {
         var raft = SimulationOptions.ForSeed(seed);
@@ -90,6 +108,10 @@ internal sealed record LeaseSimOptions
             MaxPollMicros = 500_000 + random.Next(2_000_000),
             CallTimeoutMicros = 200_000 + random.Next(800_000),
             MaxHoldMicros = 100_000 + random.Next(1_500_000),
+            WriteFailRate = random.NextDouble() * 0.004,
+            WriteUnknownRate = random.NextDouble() * 0.004,
+            TornWriteRate = random.NextDouble() * 0.05,
+            MeanHostFaultIntervalMicros = 1_000_000 + random.Next(3_000_000),
         };
     }
 }

@@ -50,6 +50,8 @@ public sealed class LeaseSimulationTests
             $"largest life beyond ttl after the last renewing send {Max(stats, s => s.LargestLifeBeyondTtlMicros)} ms " +
             $"({Max(stats, s => s.LargestCountedLifeBeyondTtlMicros)} ms not counting time lost by design and without a working leader), " +
             $"largest base loss {stats.Select(s => s.LargestBaseLossMicros).DefaultIfEmpty().Max() / 1000} ms, longest without a working leader {stats.Select(s => s.LongestWithoutLeaderMicros).DefaultIfEmpty().Max() / 1000} ms");
+        TestContext.Current.TestOutputHelper?.WriteLine( // read by tools/mutants.sh
+            $"sweep result: {failures.Count} of {count} failed, first {(failures.IsEmpty ? "-" : failures.Min(f => f.Seed).ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         if (!failures.IsEmpty)
         {
             var ordered = failures.OrderBy(f => f.Seed).ToList();

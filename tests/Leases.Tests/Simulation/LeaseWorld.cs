@@ -57,6 +57,11 @@ internal sealed class LeaseWorld
             client.Start();
         }
 
+        if (Options.MeanHostFaultIntervalMicros > 0)
+        {
+            ScheduleHostFault();
+        }
+
         var raft = Sim.Run();
         try
         {
@@ -70,6 +75,32 @@ internal sealed class LeaseWorld
         Checker.Stats.Raft = raft;
         return Checker.Stats;
     }
+
+    /// <summary>
+    /// Now and then during the chaos, one replica's host pauses past the session TTLs, or gets a second live activation
+    /// (the store fences the stale one; both receive messages and requests meanwhile).
+    /// </summary>
+    private void ScheduleHostFault() =>
+        Sim.After(1 + (long)(-Options.MeanHostFaultIntervalMicros * Math.Log(1 - Sim.Random.NextDouble())), () =>
+        {
+            if (Sim.IsQuiet)
+            {
+                return;
+            }
+
+            var host = hosts[Sim.Random.Next(hosts.Length)];
+            var chaosLeftMicros = Math.Max(0, Options.Raft.ChaosMicros - Sim.NowMicros);
+            if (Sim.Random.Next(2) == 0)
+            {
+                host.Pause(Math.Min(chaosLeftMicros, 500_000 + Sim.Random.NextInt64(Options.MaxPauseMicros)));
+            }
+            else
+            {
+                host.Duplicate(200_000 + Sim.Random.NextInt64(Options.MaxDuplicateLifeMicros));
+            }
+
+            ScheduleHostFault();
+        });
 
     /// <summary>128 bits from the seeded source (the grain draws them from the OS generator).</summary>
     public SessionId NewSessionId()

@@ -1,0 +1,31 @@
+using LockService.Leases;
+
+namespace LockService.Replica;
+
+/// <summary>The replica core's policy settings (the silo binds them from <c>LockServiceOptions</c>).</summary>
+public sealed record ReplicaCoreOptions
+{
+    /// <summary>Stated bound on clock-rate differences; the lease clock is slowed by it.</summary>
+    public double ClockRateBound { get; init; } = LeaseClock.DefaultRateBound;
+
+    /// <summary>Longest a request may stay open on the leader (commit, turn in a queue, renewal, read).</summary>
+    public TimeSpan MaxPollDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Log compaction period, in applied entries.</summary>
+    public int SnapshotEveryEntries { get; init; } = 10_000;
+
+    /// <summary>Most session renewals listed in one clock tick entry.</summary>
+    public int MaxRenewalsPerTick { get; init; } = 2048;
+
+    /// <summary>Clock tick entries a leader may have proposed and not yet applied before it skips one.</summary>
+    public int MaxTicksInFlight { get; init; } = 4;
+
+    /// <summary>A leader writes a clock entry at least this often, even when nothing can expire (keeps a next leader's base recent).</summary>
+    public int IdleClockEntryTicks { get; init; } = 20;
+
+    /// <summary>Ticks between placement checks (the host answers each with <see cref="ReplicaCore.PlacementChecked"/>).</summary>
+    public int PlacementCheckTicks { get; init; } = 20;
+
+    /// <summary>Consecutive misplaced checks before a follower moves (a leader waits twice as many, then hands over).</summary>
+    public int MisplacedChecksBeforeMove { get; init; } = 3;
+}
