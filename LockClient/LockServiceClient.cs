@@ -13,10 +13,13 @@ namespace LockService.Client;
 /// The SDK's logic above the transport: sessions, waiting in FIFO order by long polls, withdrawing abandoned waits,
 /// releases that take effect once, and the bookkeeping that fires <see cref="LockHandle.LostToken"/>.
 /// </summary>
-internal sealed class LockServiceClient : ILockClient
+internal sealed partial class LockServiceClient : ILockClient
 {
     /// <summary>The wait sent for "until cancelled": the service's longest wait; the SDK re-queues when it ends.</summary>
     internal const long MaxWaitMs = int.MaxValue;
+
+    /// <summary>The longest finite timeout accepted: int.MaxValue ms (about 24.8 days), as in Medallion.</summary>
+    internal static readonly TimeSpan MaxTimeout = TimeSpan.FromMilliseconds(int.MaxValue);
 
     /// <summary>How many sessions one acquire may go through (each lost while the acquire was pending) before it fails.</summary>
     private const int MaxSessionRounds = 5;
@@ -57,13 +60,14 @@ internal sealed class LockServiceClient : ILockClient
         return AcquireCoreAsync(name, timeout, mode, cancellationToken);
     }
 
-    public async Task<LockHandle> AcquireAsync(string name, TimeSpan? timeout = null, LockMode mode = LockMode.Exclusive, CancellationToken cancellationToken = default)
+    // Not async: a bad timeout throws here, before a task exists (as Medallion's methods do).
+    public Task<LockHandle> AcquireAsync(string name, TimeSpan? timeout = null, LockMode mode = LockMode.Exclusive, CancellationToken cancellationToken = default)
     {
         var wait = timeout ?? Timeout.InfiniteTimeSpan;
         CheckTimeout(wait);
-        return await AcquireCoreAsync(name, wait, mode, cancellationToken).ConfigureAwait(false)
-            ?? throw new TimeoutException(
-                $"The lock '{name}' was not acquired within {wait}: other holders kept it. Wait longer, or use TryAcquireAsync to handle a busy lock without an exception.");
+        return OrTimeoutAsync(
+            AcquireCoreAsync(name, wait, mode, cancellationToken),
+            $"The lock '{name}' was not acquired within {wait}: other holders kept it. Wait longer, or use TryAcquireAsync to handle a busy lock without an exception.");
     }
 
     public async Task<bool> IsCurrentAsync(string name, FencingToken token, CancellationToken cancellationToken = default)
@@ -218,6 +222,10 @@ internal sealed class LockServiceClient : ILockClient
                 $"The fencing token for '{name}' is stale{detail}: a newer holder exists. Stop the operation."),
             ReplyStatus.Unavailable or ReplyStatus.NotLeader => new LockServiceUnavailableException(
                 $"No leader could {operation} on '{name}'{detail}. Retry later."),
+            ReplyStatus.InvalidArgument => new LockServiceException(
+                $"The lock service refused the arguments to {operation} on '{name}'{detail}. Change the call as the message says."),
+            ReplyStatus.KindMismatch => new LockKindMismatchException(
+                $"The lock service refused to {operation} on '{name}'{detail}. Use one name for one kind of primitive (lock, or semaphore with one permit count)."),
             ReplyStatus.Overloaded => new LockServiceOverloadedException(
                 $"The lock service is overloaded and could not {operation} on '{name}'{detail}. Retry later with backoff."),
             _ => new LockServiceException(
@@ -225,13 +233,24 @@ internal sealed class LockServiceClient : ILockClient
         };
     }
 
-    private static void CheckTimeout(TimeSpan timeout)
+    /// <summary>Medallion's rule: zero or positive up to int.MaxValue ms, or <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
+    internal static void CheckTimeout(TimeSpan timeout)
     {
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        if (timeout == Timeout.InfiniteTimeSpan)
         {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A timeout must be zero or positive, or Timeout.InfiniteTimeSpan to wait until cancelled.");
+            return;
+        }
+
+        if (timeout < TimeSpan.Zero || timeout > MaxTimeout)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(timeout), timeout,
+                $"A timeout must be between zero and {MaxTimeout} (int.MaxValue ms), or Timeout.InfiniteTimeSpan to wait until cancelled.");
         }
     }
+
+    private static async Task<LockHandle> OrTimeoutAsync(Task<LockHandle?> acquiring, string message) =>
+        await acquiring.ConfigureAwait(false) ?? throw new TimeoutException(message);
 
     private static void CheckName(string name)
     {
@@ -252,7 +271,7 @@ internal sealed class LockServiceClient : ILockClient
             $"The lock '{handle.Name}' (token {handle.Token}) was lost with its session ({handle.LostReason}): keepalives did not reach the service in time. Work done after its LostToken fired may overlap another holder; acquire the lock again and fence your resources with the token."),
     };
 
-    private async Task<LockHandle?> AcquireCoreAsync(string name, TimeSpan timeout, LockMode mode, CancellationToken cancellationToken)
+    private async Task<LockHandle?> AcquireCoreAsync(string name, TimeSpan timeout, LockMode mode, CancellationToken cancellationToken, int maxCount = 0)
     {
         CheckName(name);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -274,7 +293,7 @@ internal sealed class LockServiceClient : ILockClient
                     continue;
                 }
 
-                var (outcome, handle) = await AcquireInSessionAsync(group, session, name, mode, timeout, callerDeadline, cancellationToken).ConfigureAwait(false);
+                var (outcome, handle) = await AcquireInSessionAsync(group, session, name, mode, timeout, callerDeadline, cancellationToken, maxCount).ConfigureAwait(false);
                 switch (outcome)
                 {
                     case AcquireOutcome.Granted:
@@ -307,13 +326,14 @@ internal sealed class LockServiceClient : ILockClient
     }
 
     private async Task<(AcquireOutcome Outcome, LockHandle? Handle)> AcquireInSessionAsync(
-        int group, GroupSession session, string name, LockMode mode, TimeSpan timeout, long callerDeadline, CancellationToken cancellationToken)
+        int group, GroupSession session, string name, LockMode mode, TimeSpan timeout, long callerDeadline, CancellationToken cancellationToken,
+        int maxCount)
     {
         var waitMs = timeout == TimeSpan.Zero ? 0
             : timeout == Timeout.InfiniteTimeSpan ? MaxWaitMs
             : Math.Clamp((long)Math.Ceiling(timeout.TotalMilliseconds), 1, MaxWaitMs);
         var request = new AcquireRequest(
-            _ids.Next(), session.Id, name, mode, waitMs, (long)_options.WaitPollInterval.TotalMilliseconds, _ids.AnsweredBelow);
+            _ids.Next(), session.Id, name, mode, waitMs, (long)_options.WaitPollInterval.TotalMilliseconds, _ids.AnsweredBelow, maxCount);
         var withdrawing = false;
         try
         {

@@ -23,6 +23,7 @@ internal static class LeaseReplies
         RejectionCode.NotHolder => ReplyStatus.NotHolder,
         RejectionCode.StaleToken => ReplyStatus.StaleToken,
         RejectionCode.LimitExceeded => ReplyStatus.LimitExceeded,
+        RejectionCode.KindMismatch => ReplyStatus.KindMismatch,
         _ => ReplyStatus.InvalidArgument,
     };
 }

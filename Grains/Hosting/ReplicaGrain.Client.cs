@@ -135,7 +135,7 @@ public sealed partial class ReplicaGrain
         {
             var waitUntil = waits ? SaturatingAdd(_clock.NextClockMs(LocalNow), request.WaitMs) : Leases.Acquire.NoWait;
             outcome = await ProposeAsync(new Leases.Acquire(
-                requestId, (ulong)request.AnsweredBelow, session, request.Name, request.Mode, waitUntil));
+                requestId, (ulong)request.AnsweredBelow, session, request.Name, request.Mode, waitUntil, MaxCount: request.MaxCount));
         }
 
         if (outcome.Result is Queued queued && watcher is not null)
@@ -221,7 +221,7 @@ public sealed partial class ReplicaGrain
         var waiters = description.Waiters
             .Select(w => new LockWaiterInfo(LeaseIds.ToGuid(w.Session), w.Mode, LeaseIds.ToWire(w.Request)))
             .ToArray();
-        return new DescribeReply(ReplyStatus.Ok, name, holders, waiters);
+        return new DescribeReply(ReplyStatus.Ok, name, holders, waiters, MaxCount: description.MaxCount);
     }
 
     public async Task<IsCurrentReply> IsCurrent(string name, FencingToken token)
@@ -248,7 +248,7 @@ public sealed partial class ReplicaGrain
         var page = _leases.List(prefix ?? "", after, limit);
         return new ListReply(
             ReplyStatus.Ok,
-            page.Locks.Select(l => new LockSummaryInfo(l.Name, l.Holders, l.Waiters, l.Mode, l.NewestToken)).ToArray(),
+            page.Locks.Select(l => new LockSummaryInfo(l.Name, l.Holders, l.Waiters, l.Mode, l.NewestToken, l.MaxCount)).ToArray(),
             page.Continuation);
     }
 

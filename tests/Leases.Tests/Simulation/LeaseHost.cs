@@ -414,7 +414,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         var waitUntil = waits ? SaturatingAdd(clock.NextClockMs(LocalNow), request.WaitMs) : LockService.Leases.Acquire.NoWait;
         var mine = incarnation;
         ProposeAsync(
-            new Acquire(requestId, (ulong)request.AnsweredBelow, LeaseIds.ToSessionId(request.SessionId), request.Name, request.Mode, waitUntil),
+            new Acquire(requestId, (ulong)request.AnsweredBelow, LeaseIds.ToSessionId(request.SessionId), request.Name, request.Mode, waitUntil, MaxCount: request.MaxCount),
             outcome =>
             {
                 if (outcome.Result is Queued queued && watcher is not null)
