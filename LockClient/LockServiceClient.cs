@@ -32,7 +32,8 @@ internal sealed partial class LockServiceClient : ILockClient
     private readonly RequestIds _ids;
     private readonly RetryingCaller _caller;
     private readonly Backoff _backoff;
-    private readonly ConcurrentDictionary<(string Name, FencingToken Token), LockHandle> _held = new();
+    // Weak: a handle its caller dropped must become collectable, so that its finalizer can release it (see LockHandle).
+    private readonly ConcurrentDictionary<(string Name, FencingToken Token), WeakReference<LockHandle>> _held = new();
     private int _disposed;
 
     public LockServiceClient(
@@ -82,7 +83,7 @@ internal sealed partial class LockServiceClient : ILockClient
             throw ToException("check a token", name, reply.Status, reply.Message);
         }
 
-        if (!reply.IsCurrent && _held.TryGetValue((name, token), out var handle))
+        if (!reply.IsCurrent && _held.TryGetValue((name, token), out var held) && held.TryGetTarget(out var handle))
         {
             handle.OnLost(LostReason.Revoked);
         }
@@ -151,7 +152,7 @@ internal sealed partial class LockServiceClient : ILockClient
                 if (handle.MarkReleased())
                 {
                     session.Remove(handle);
-                    _held.TryRemove(new((handle.Name, handle.Token), handle));
+                    _held.TryRemove(new((handle.Name, handle.Token), handle.Weak));
                     Log.Released(_logger, handle.Name, handle.Token);
                 }
 
@@ -200,7 +201,7 @@ internal sealed partial class LockServiceClient : ILockClient
 
     internal void OnHandleLost(LockHandle handle, LostReason reason)
     {
-        _held.TryRemove(new((handle.Name, handle.Token), handle));
+        _held.TryRemove(new((handle.Name, handle.Token), handle.Weak));
         _metrics.LeaseLost(reason);
         Log.LockLost(_logger, handle.Name, handle.Token, reason);
     }
@@ -401,7 +402,7 @@ internal sealed partial class LockServiceClient : ILockClient
                         return (AcquireOutcome.SessionLost, null);
                     }
 
-                    _held[(name, reply.Token)] = handle;
+                    _held[(name, reply.Token)] = handle.Weak;
                     return (AcquireOutcome.Granted, handle);
                 case ReplyStatus.Busy or ReplyStatus.TimedOut:
                     return (AcquireOutcome.NotAcquired, null);
