@@ -111,7 +111,8 @@ internal sealed partial class LockServiceClient : ILockClient
         return new LockInfo(
             reply.Name,
             [.. reply.Holders.Select(h => new LockHolder(h.SessionId, h.Mode, h.Token, TimeSpan.FromMilliseconds(h.SessionRemainingTtlMs)))],
-            [.. reply.Waiters.Select((w, i) => new LockWaiter(w.SessionId, w.Mode, i))]);
+            [.. reply.Waiters.Select((w, i) => new LockWaiter(w.SessionId, w.Mode, i))],
+            reply.MaxCount);
     }
 
     public async ValueTask DisposeAsync()
