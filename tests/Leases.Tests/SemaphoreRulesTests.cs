@@ -97,7 +97,11 @@ public sealed class SemaphoreRulesTests
         Assert.Equal([S2], h.Machine.Describe("s")!.Holders.Select(x => x.Session));
         h.Machine.AssertConsistent(); // a free permit beside a waiter is allowed only as a deferred grant
 
-        h.Tick(1_050, S2, S3); // the next entry grants the next waiter
+        // A client command changes only what it asks for: a refused one grants nothing deferred.
+        Assert.IsType<Rejected>(h.Release(C2, S2, "s", new FencingToken(1, 1)));
+        Assert.Single(h.Machine.Describe("s")!.Holders);
+
+        h.Tick(1_050, S2, S3); // the next Tick grants the next waiter
         var holders = h.Machine.Describe("s")!.Holders;
         Assert.Equal([S2, S3], holders.Select(x => x.Session));
         Assert.True(holders[1].Token > holders[0].Token);

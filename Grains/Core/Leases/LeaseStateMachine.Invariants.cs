@@ -53,7 +53,7 @@ public sealed partial class LeaseStateMachine
             }
 
             Check(waiters == lockState.WaiterCount, "waiter count wrong");
-            if (lockState.FirstWaiter is { } head && lockState.DelayUntilMs == 0)
+            if (lockState.FirstWaiter is { } head && lockState.DelayUntilMs == 0 && !lockState.IsSemaphore) // semaphores: CheckSemaphore
             {
                 Check(!CanHold(lockState, head.Mode, out _), $"waiter of '{lockState.Name}' could be granted but waits");
             }

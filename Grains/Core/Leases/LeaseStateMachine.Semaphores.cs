@@ -7,7 +7,9 @@ namespace LockService.Leases;
 /// waiters in FIFO order like a lock's, permits freed with their session. Each permit is fenced with its own token:
 /// at most one permit of a semaphore is granted per log entry, so tokens grow strictly per semaphore. When one
 /// entry frees several permits (a session holding many expires or closes), the first waiter is granted at once and
-/// the next ones by the following entries (the leader's ticks come every tick interval while any session lives).
+/// the next ones by the following Ticks, one each (the leader proposes a Tick every tick interval while any session
+/// lives). Only Ticks do it, so a client command still changes nothing but what it asks for (a refused or repeated
+/// command changes nothing at all).
 /// </summary>
 public sealed partial class LeaseStateMachine
 {
@@ -64,11 +66,17 @@ public sealed partial class LeaseStateMachine
     }
 
     /// <summary>
-    /// At the start of each entry: grants the deferred permits (one per semaphore), in creation order so that every
-    /// replica, whether it applied the log or restored a snapshot, emits the same events.
+    /// In each Tick, once its expiries are done: lists the semaphores with a deferred grant for promotion (one permit
+    /// each), in creation order, so that every replica, whether it applied the log or restored a snapshot, emits the
+    /// same events.
     /// </summary>
-    private void PromotePendingPermits()
+    private void TouchPendingPermits()
     {
+        if (_pendingPermits.Count == 0)
+        {
+            return;
+        }
+
         if (_pendingPermits.Count > 1)
         {
             _pendingPermits.Sort(static (x, y) => x.Sequence.CompareTo(y.Sequence));
@@ -84,7 +92,6 @@ public sealed partial class LeaseStateMachine
         }
 
         _pendingPermits.Clear();
-        PromoteTouched();
     }
 
     /// <summary>After a restore: the semaphores whose next grant was deferred when the snapshot was taken.</summary>

@@ -80,11 +80,6 @@ public sealed partial class LeaseStateMachine
         _events = events;
         try
         {
-            if (_pendingPermits.Count > 0)
-            {
-                PromotePendingPermits();
-            }
-
             return command switch
             {
                 Tick tick => ApplyTick(tick),
