@@ -26,6 +26,24 @@ public sealed class LockHandle : IAsyncDisposable
         Name = name;
         Mode = mode;
         Token = token;
+        Weak = new WeakReference<LockHandle>(this);
+    }
+
+    /// <summary>
+    /// An abandoned handle (dropped without being disposed) releases its lock when it is finalized, as Medallion's
+    /// handles do: LostToken fires first (code that kept only the token stops before anyone else can get the lock),
+    /// then the normal release with its own request id (exactly once, retried in the background). The SDK holds
+    /// handles only weakly (<see cref="Weak"/>), so this is reachable. The work is queued, not run here: LostToken
+    /// callbacks are user code and must not run on the finalizer thread. Queuing <c>this</c> resurrects the handle
+    /// until the release is done; its fields are still valid (nothing it references is finalized before it is
+    /// unreachable again), and the finalizer is not registered again.
+    /// </summary>
+    ~LockHandle()
+    {
+        if (Volatile.Read(ref _state) == Held)
+        {
+            _client.OnAbandoned(this);
+        }
     }
 
     /// <summary>The lock's name.</summary>
@@ -56,6 +74,9 @@ public sealed class LockHandle : IAsyncDisposable
     public bool IsReleased => Volatile.Read(ref _state) == Released;
 
     internal GroupSession Session { get; }
+
+    /// <summary>The only reference the SDK keeps to the handle (one instance, so it can be a set or dictionary value).</summary>
+    internal WeakReference<LockHandle> Weak { get; }
 
     internal LostReason? LostReason { get; private set; }
 
@@ -107,7 +128,24 @@ public sealed class LockHandle : IAsyncDisposable
     /// <inheritdoc/>
     public override string ToString() => $"{Name} ({Mode}, token {Token}{(IsLost ? ", lost" : IsReleased ? ", released" : "")})";
 
-    internal bool MarkReleased() => Interlocked.CompareExchange(ref _state, Released, Held) == Held;
+    internal bool MarkReleased()
+    {
+        if (Interlocked.CompareExchange(ref _state, Released, Held) != Held)
+        {
+            return false;
+        }
+
+        GC.SuppressFinalize(this);
+        return true;
+    }
+
+    /// <summary>Abandoned: fires <see cref="LostToken"/> before the release is sent (the state stays held, so the
+    /// normal release path applies). Callback failures are the caller's to log.</summary>
+    internal void FireLostForAbandonment()
+    {
+        LostReason ??= Client.LostReason.Abandoned;
+        _lost.Cancel();
+    }
 
     /// <summary>Fires <see cref="LostToken"/> once, unless the handle was released first.</summary>
     internal void OnLost(LostReason reason)
@@ -118,6 +156,7 @@ public sealed class LockHandle : IAsyncDisposable
         }
 
         LostReason = reason;
+        GC.SuppressFinalize(this);
         _client.OnHandleLost(this, reason);
         _lost.Cancel();
     }

@@ -4,7 +4,8 @@ namespace LockService.Client;
 /// <param name="Name">The lock's name.</param>
 /// <param name="Holders">The current holders: one exclusive holder, or any number of shared holders.</param>
 /// <param name="Waiters">The waiters, first in line first.</param>
-public sealed record LockInfo(string Name, IReadOnlyList<LockHolder> Holders, IReadOnlyList<LockWaiter> Waiters)
+/// <param name="MaxCount">0 for a lock; for a semaphore, its number of permits (each holder holds one).</param>
+public sealed record LockInfo(string Name, IReadOnlyList<LockHolder> Holders, IReadOnlyList<LockWaiter> Waiters, int MaxCount = 0)
 {
     /// <summary>Whether anybody holds the lock.</summary>
     public bool IsHeld => Holders.Count > 0;

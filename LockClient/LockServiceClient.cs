@@ -13,10 +13,13 @@ namespace LockService.Client;
 /// The SDK's logic above the transport: sessions, waiting in FIFO order by long polls, withdrawing abandoned waits,
 /// releases that take effect once, and the bookkeeping that fires <see cref="LockHandle.LostToken"/>.
 /// </summary>
-internal sealed class LockServiceClient : ILockClient
+internal sealed partial class LockServiceClient : ILockClient
 {
     /// <summary>The wait sent for "until cancelled": the service's longest wait; the SDK re-queues when it ends.</summary>
     internal const long MaxWaitMs = int.MaxValue;
+
+    /// <summary>The longest finite timeout accepted: int.MaxValue ms (about 24.8 days), as in Medallion.</summary>
+    internal static readonly TimeSpan MaxTimeout = TimeSpan.FromMilliseconds(int.MaxValue);
 
     /// <summary>How many sessions one acquire may go through (each lost while the acquire was pending) before it fails.</summary>
     private const int MaxSessionRounds = 5;
@@ -29,7 +32,8 @@ internal sealed class LockServiceClient : ILockClient
     private readonly RequestIds _ids;
     private readonly RetryingCaller _caller;
     private readonly Backoff _backoff;
-    private readonly ConcurrentDictionary<(string Name, FencingToken Token), LockHandle> _held = new();
+    // Weak: a handle its caller dropped must become collectable, so that its finalizer can release it (see LockHandle).
+    private readonly ConcurrentDictionary<(string Name, FencingToken Token), WeakReference<LockHandle>> _held = new();
     private int _disposed;
 
     public LockServiceClient(
@@ -57,13 +61,14 @@ internal sealed class LockServiceClient : ILockClient
         return AcquireCoreAsync(name, timeout, mode, cancellationToken);
     }
 
-    public async Task<LockHandle> AcquireAsync(string name, TimeSpan? timeout = null, LockMode mode = LockMode.Exclusive, CancellationToken cancellationToken = default)
+    // Not async: a bad timeout throws here, before a task exists (as Medallion's methods do).
+    public Task<LockHandle> AcquireAsync(string name, TimeSpan? timeout = null, LockMode mode = LockMode.Exclusive, CancellationToken cancellationToken = default)
     {
         var wait = timeout ?? Timeout.InfiniteTimeSpan;
         CheckTimeout(wait);
-        return await AcquireCoreAsync(name, wait, mode, cancellationToken).ConfigureAwait(false)
-            ?? throw new TimeoutException(
-                $"The lock '{name}' was not acquired within {wait}: other holders kept it. Wait longer, or use TryAcquireAsync to handle a busy lock without an exception.");
+        return OrTimeoutAsync(
+            AcquireCoreAsync(name, wait, mode, cancellationToken),
+            $"The lock '{name}' was not acquired within {wait}: other holders kept it. Wait longer, or use TryAcquireAsync to handle a busy lock without an exception.");
     }
 
     public async Task<bool> IsCurrentAsync(string name, FencingToken token, CancellationToken cancellationToken = default)
@@ -78,7 +83,7 @@ internal sealed class LockServiceClient : ILockClient
             throw ToException("check a token", name, reply.Status, reply.Message);
         }
 
-        if (!reply.IsCurrent && _held.TryGetValue((name, token), out var handle))
+        if (!reply.IsCurrent && _held.TryGetValue((name, token), out var held) && held.TryGetTarget(out var handle))
         {
             handle.OnLost(LostReason.Revoked);
         }
@@ -106,7 +111,8 @@ internal sealed class LockServiceClient : ILockClient
         return new LockInfo(
             reply.Name,
             [.. reply.Holders.Select(h => new LockHolder(h.SessionId, h.Mode, h.Token, TimeSpan.FromMilliseconds(h.SessionRemainingTtlMs)))],
-            [.. reply.Waiters.Select((w, i) => new LockWaiter(w.SessionId, w.Mode, i))]);
+            [.. reply.Waiters.Select((w, i) => new LockWaiter(w.SessionId, w.Mode, i))],
+            reply.MaxCount);
     }
 
     public async ValueTask DisposeAsync()
@@ -147,7 +153,7 @@ internal sealed class LockServiceClient : ILockClient
                 if (handle.MarkReleased())
                 {
                     session.Remove(handle);
-                    _held.TryRemove(new((handle.Name, handle.Token), handle));
+                    _held.TryRemove(new((handle.Name, handle.Token), handle.Weak));
                     Log.Released(_logger, handle.Name, handle.Token);
                 }
 
@@ -196,7 +202,7 @@ internal sealed class LockServiceClient : ILockClient
 
     internal void OnHandleLost(LockHandle handle, LostReason reason)
     {
-        _held.TryRemove(new((handle.Name, handle.Token), handle));
+        _held.TryRemove(new((handle.Name, handle.Token), handle.Weak));
         _metrics.LeaseLost(reason);
         Log.LockLost(_logger, handle.Name, handle.Token, reason);
     }
@@ -218,6 +224,10 @@ internal sealed class LockServiceClient : ILockClient
                 $"The fencing token for '{name}' is stale{detail}: a newer holder exists. Stop the operation."),
             ReplyStatus.Unavailable or ReplyStatus.NotLeader => new LockServiceUnavailableException(
                 $"No leader could {operation} on '{name}'{detail}. Retry later."),
+            ReplyStatus.InvalidArgument => new LockServiceException(
+                $"The lock service refused the arguments to {operation} on '{name}'{detail}. Change the call as the message says."),
+            ReplyStatus.KindMismatch => new LockKindMismatchException(
+                $"The lock service refused to {operation} on '{name}'{detail}. Use one name for one kind of primitive (lock, or semaphore with one permit count)."),
             ReplyStatus.Overloaded => new LockServiceOverloadedException(
                 $"The lock service is overloaded and could not {operation} on '{name}'{detail}. Retry later with backoff."),
             _ => new LockServiceException(
@@ -225,13 +235,24 @@ internal sealed class LockServiceClient : ILockClient
         };
     }
 
-    private static void CheckTimeout(TimeSpan timeout)
+    /// <summary>Medallion's rule: zero or positive up to int.MaxValue ms, or <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
+    internal static void CheckTimeout(TimeSpan timeout)
     {
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        if (timeout == Timeout.InfiniteTimeSpan)
         {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A timeout must be zero or positive, or Timeout.InfiniteTimeSpan to wait until cancelled.");
+            return;
+        }
+
+        if (timeout < TimeSpan.Zero || timeout > MaxTimeout)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(timeout), timeout,
+                $"A timeout must be between zero and {MaxTimeout} (int.MaxValue ms), or Timeout.InfiniteTimeSpan to wait until cancelled.");
         }
     }
+
+    private static async Task<LockHandle> OrTimeoutAsync(Task<LockHandle?> acquiring, string message) =>
+        await acquiring.ConfigureAwait(false) ?? throw new TimeoutException(message);
 
     private static void CheckName(string name)
     {
@@ -252,7 +273,7 @@ internal sealed class LockServiceClient : ILockClient
             $"The lock '{handle.Name}' (token {handle.Token}) was lost with its session ({handle.LostReason}): keepalives did not reach the service in time. Work done after its LostToken fired may overlap another holder; acquire the lock again and fence your resources with the token."),
     };
 
-    private async Task<LockHandle?> AcquireCoreAsync(string name, TimeSpan timeout, LockMode mode, CancellationToken cancellationToken)
+    private async Task<LockHandle?> AcquireCoreAsync(string name, TimeSpan timeout, LockMode mode, CancellationToken cancellationToken, int maxCount = 0)
     {
         CheckName(name);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -274,7 +295,7 @@ internal sealed class LockServiceClient : ILockClient
                     continue;
                 }
 
-                var (outcome, handle) = await AcquireInSessionAsync(group, session, name, mode, timeout, callerDeadline, cancellationToken).ConfigureAwait(false);
+                var (outcome, handle) = await AcquireInSessionAsync(group, session, name, mode, timeout, callerDeadline, cancellationToken, maxCount).ConfigureAwait(false);
                 switch (outcome)
                 {
                     case AcquireOutcome.Granted:
@@ -307,13 +328,14 @@ internal sealed class LockServiceClient : ILockClient
     }
 
     private async Task<(AcquireOutcome Outcome, LockHandle? Handle)> AcquireInSessionAsync(
-        int group, GroupSession session, string name, LockMode mode, TimeSpan timeout, long callerDeadline, CancellationToken cancellationToken)
+        int group, GroupSession session, string name, LockMode mode, TimeSpan timeout, long callerDeadline, CancellationToken cancellationToken,
+        int maxCount)
     {
         var waitMs = timeout == TimeSpan.Zero ? 0
             : timeout == Timeout.InfiniteTimeSpan ? MaxWaitMs
             : Math.Clamp((long)Math.Ceiling(timeout.TotalMilliseconds), 1, MaxWaitMs);
         var request = new AcquireRequest(
-            _ids.Next(), session.Id, name, mode, waitMs, (long)_options.WaitPollInterval.TotalMilliseconds, _ids.AnsweredBelow);
+            _ids.Next(), session.Id, name, mode, waitMs, (long)_options.WaitPollInterval.TotalMilliseconds, _ids.AnsweredBelow, maxCount);
         var withdrawing = false;
         try
         {
@@ -381,7 +403,7 @@ internal sealed class LockServiceClient : ILockClient
                         return (AcquireOutcome.SessionLost, null);
                     }
 
-                    _held[(name, reply.Token)] = handle;
+                    _held[(name, reply.Token)] = handle.Weak;
                     return (AcquireOutcome.Granted, handle);
                 case ReplyStatus.Busy or ReplyStatus.TimedOut:
                     return (AcquireOutcome.NotAcquired, null);

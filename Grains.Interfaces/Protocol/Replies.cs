@@ -39,6 +39,7 @@ public sealed record LockWaiterInfo(
     [property: Id(1)] LockMode Mode,
     [property: Id(2)] RequestId Request);
 
+/// <param name="MaxCount">0 for a lock; the number of permits for a semaphore.</param>
 [GenerateSerializer, Immutable, Alias("LockService.DescribeReply")]
 public sealed record DescribeReply(
     [property: Id(0)] ReplyStatus Status,
@@ -46,7 +47,8 @@ public sealed record DescribeReply(
     [property: Id(2)] IReadOnlyList<LockHolderInfo> Holders,
     [property: Id(3)] IReadOnlyList<LockWaiterInfo> Waiters,
     [property: Id(4)] int LeaderHint = -1,
-    [property: Id(5)] string? Message = null);
+    [property: Id(5)] string? Message = null,
+    [property: Id(6)] int MaxCount = 0);
 
 [GenerateSerializer, Immutable, Alias("LockService.IsCurrentReply")]
 public sealed record IsCurrentReply(
@@ -55,13 +57,15 @@ public sealed record IsCurrentReply(
     [property: Id(2)] int LeaderHint = -1,
     [property: Id(3)] string? Message = null);
 
+/// <param name="MaxCount">0 for a lock; the number of permits for a semaphore.</param>
 [GenerateSerializer, Immutable, Alias("LockService.LockSummaryInfo")]
 public sealed record LockSummaryInfo(
     [property: Id(0)] string Name,
     [property: Id(1)] int Holders,
     [property: Id(2)] int Waiters,
     [property: Id(3)] LockMode? Mode,
-    [property: Id(4)] FencingToken NewestToken);
+    [property: Id(4)] FencingToken NewestToken,
+    [property: Id(5)] int MaxCount = 0);
 
 /// <param name="Continuation">Pass as <c>after</c> to get the next page; null on the last page.</param>
 [GenerateSerializer, Immutable, Alias("LockService.ListReply")]

@@ -34,4 +34,8 @@ public enum ReplyStatus : byte
     NotHolder = 25,
     StaleToken = 26,
     LimitExceeded = 27,
+
+    /// <summary>The name is in use as a lock and was asked for as a semaphore, or the other way round, or as a
+    /// semaphore of another permit count.</summary>
+    KindMismatch = 28,
 }

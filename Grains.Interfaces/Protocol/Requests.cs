@@ -27,6 +27,7 @@ public sealed record CloseSessionRequest(
     [property: Id(1)] Guid SessionId,
     [property: Id(2)] long AnsweredBelow = 0);
 
+/// <param name="MaxCount">0: a lock. N ≥ 1: one permit of the semaphore <c>Name</c> of N permits (Mode Shared).</param>
 /// <param name="WaitMs">0: try once. Otherwise wait in FIFO order up to this long (on the service's lease clock).</param>
 /// <param name="PollMs">How long this call may stay open; a still-queued request answers <see cref="ReplyStatus.Queued"/>
 /// and the caller re-issues the same request, so no Orleans call outlives its response timeout.</param>
@@ -38,7 +39,8 @@ public sealed record AcquireRequest(
     [property: Id(3)] LockMode Mode,
     [property: Id(4)] long WaitMs,
     [property: Id(5)] long PollMs,
-    [property: Id(6)] long AnsweredBelow = 0);
+    [property: Id(6)] long AnsweredBelow = 0,
+    [property: Id(7)] int MaxCount = 0);
 
 [GenerateSerializer, Immutable, Alias("LockService.ReleaseRequest")]
 public sealed record ReleaseRequest(

@@ -20,7 +20,7 @@ internal static class ReplicaWire
 
     public static ReplicaRequest ToCore(AcquireRequest r) =>
         new ReplicaRequest.Acquire(
-            LeaseIds.ToRequestId(r.Request), (ulong)r.AnsweredBelow, LeaseIds.ToSessionId(r.SessionId), r.Name, r.Mode, r.WaitMs, r.PollMs);
+            LeaseIds.ToRequestId(r.Request), (ulong)r.AnsweredBelow, LeaseIds.ToSessionId(r.SessionId), r.Name, r.Mode, r.WaitMs, r.PollMs, r.MaxCount);
 
     public static ReplicaRequest ToCore(ReleaseRequest r) =>
         new ReplicaRequest.Release(LeaseIds.ToRequestId(r.Request), (ulong)r.AnsweredBelow, LeaseIds.ToSessionId(r.SessionId), r.Name, r.Token);
@@ -62,7 +62,7 @@ internal static class ReplicaWire
         var waiters = description.Waiters
             .Select(w => new LockWaiterInfo(LeaseIds.ToGuid(w.Session), w.Mode, LeaseIds.ToWire(w.Request)))
             .ToArray();
-        return new DescribeReply(ToWire(r.Code), r.Name, holders, waiters, r.LeaderHint, r.Message);
+        return new DescribeReply(ToWire(r.Code), r.Name, holders, waiters, r.LeaderHint, r.Message, description.MaxCount);
     }
 
     public static ListReply ToListReply(ReplicaReply reply)
@@ -72,7 +72,7 @@ internal static class ReplicaWire
             ? new ListReply(ToWire(r.Code), [], null, r.LeaderHint, r.Message)
             : new ListReply(
                 ToWire(r.Code),
-                page.Locks.Select(l => new LockSummaryInfo(l.Name, l.Holders, l.Waiters, l.Mode, l.NewestToken)).ToArray(),
+                page.Locks.Select(l => new LockSummaryInfo(l.Name, l.Holders, l.Waiters, l.Mode, l.NewestToken, l.MaxCount)).ToArray(),
                 page.Continuation,
                 r.LeaderHint,
                 r.Message);

@@ -42,6 +42,12 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Warning, "Background cleanup {Operation} for lock group {Group} failed")]
     public static partial void CleanupFailed(ILogger logger, Exception exception, string operation, int group);
 
+    [LoggerMessage(21, LogLevel.Warning, "Lock {LockName} with token {Token} was abandoned (its handle was collected without being disposed); releasing it")]
+    public static partial void LockAbandoned(ILogger logger, string lockName, FencingToken token);
+
+    [LoggerMessage(22, LogLevel.Warning, "A LostToken callback of abandoned lock {LockName} (token {Token}) threw")]
+    public static partial void AbandonedCallbackFailed(ILogger logger, Exception exception, string lockName, FencingToken token);
+
     [LoggerMessage(12, LogLevel.Debug, "Replica {ReplicaKey} failed a call ({ExceptionType}); trying another replica")]
     public static partial void ReplicaFailed(ILogger logger, string replicaKey, string exceptionType);
 

@@ -9,16 +9,15 @@ public sealed class LockServiceDistributedLock : IDistributedLock
 
     /// <summary>Creates the lock named <paramref name="name"/> on <paramref name="client"/>.</summary>
     /// <param name="client">The LockService client.</param>
-    /// <param name="name">The lock's name.</param>
+    /// <param name="name">Any string; mapped by <see cref="LockServiceSafeNames.GetSafeName"/>.</param>
     public LockServiceDistributedLock(ILockClient client, string name)
     {
         ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(name);
         _client = client;
-        Name = name;
+        Name = LockServiceSafeNames.GetSafeName(name);
     }
 
-    /// <inheritdoc/>
+    /// <summary>The name the service uses (<see cref="LockServiceSafeNames.GetSafeName"/> of the name given).</summary>
     public string Name { get; }
 
     /// <inheritdoc/>
@@ -30,12 +29,10 @@ public sealed class LockServiceDistributedLock : IDistributedLock
         AcquireAsync(timeout, cancellationToken).AsTask().GetAwaiter().GetResult();
 
     /// <inheritdoc/>
-    public async ValueTask<IDistributedSynchronizationHandle?> TryAcquireAsync(TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
-        await _client.TryAcquireAsync(Name, timeout, LockMode.Exclusive, cancellationToken).ConfigureAwait(false) is { } handle
-            ? new LockServiceSynchronizationHandle(handle)
-            : null;
+    public ValueTask<IDistributedSynchronizationHandle?> TryAcquireAsync(TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
+        SynchronizationHandles.TryAcquire((t, ct) => _client.TryAcquireAsync(Name, t, LockMode.Exclusive, ct), timeout, cancellationToken);
 
     /// <inheritdoc/>
-    public async ValueTask<IDistributedSynchronizationHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        new LockServiceSynchronizationHandle(await _client.AcquireAsync(Name, timeout, LockMode.Exclusive, cancellationToken).ConfigureAwait(false));
+    public ValueTask<IDistributedSynchronizationHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        SynchronizationHandles.Acquire((t, ct) => _client.AcquireAsync(Name, t, LockMode.Exclusive, ct), timeout, cancellationToken);
 }

@@ -12,16 +12,15 @@ public sealed class LockServiceDistributedReaderWriterLock : IDistributedReaderW
 
     /// <summary>Creates the reader-writer lock named <paramref name="name"/> on <paramref name="client"/>.</summary>
     /// <param name="client">The LockService client.</param>
-    /// <param name="name">The lock's name.</param>
+    /// <param name="name">Any string; mapped by <see cref="LockServiceSafeNames.GetSafeName"/>.</param>
     public LockServiceDistributedReaderWriterLock(ILockClient client, string name)
     {
         ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(name);
         _client = client;
-        Name = name;
+        Name = LockServiceSafeNames.GetSafeName(name);
     }
 
-    /// <inheritdoc/>
+    /// <summary>The name the service uses (<see cref="LockServiceSafeNames.GetSafeName"/> of the name given).</summary>
     public string Name { get; }
 
     /// <inheritdoc/>
@@ -56,11 +55,9 @@ public sealed class LockServiceDistributedReaderWriterLock : IDistributedReaderW
     public ValueTask<IDistributedSynchronizationHandle> AcquireWriteLockAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         AcquireAsync(LockMode.Exclusive, timeout, cancellationToken);
 
-    private async ValueTask<IDistributedSynchronizationHandle?> TryAcquireAsync(LockMode mode, TimeSpan timeout, CancellationToken cancellationToken) =>
-        await _client.TryAcquireAsync(Name, timeout, mode, cancellationToken).ConfigureAwait(false) is { } handle
-            ? new LockServiceSynchronizationHandle(handle)
-            : null;
+    private ValueTask<IDistributedSynchronizationHandle?> TryAcquireAsync(LockMode mode, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SynchronizationHandles.TryAcquire((t, ct) => _client.TryAcquireAsync(Name, t, mode, ct), timeout, cancellationToken);
 
-    private async ValueTask<IDistributedSynchronizationHandle> AcquireAsync(LockMode mode, TimeSpan? timeout, CancellationToken cancellationToken) =>
-        new LockServiceSynchronizationHandle(await _client.AcquireAsync(Name, timeout, mode, cancellationToken).ConfigureAwait(false));
+    private ValueTask<IDistributedSynchronizationHandle> AcquireAsync(LockMode mode, TimeSpan? timeout, CancellationToken cancellationToken) =>
+        SynchronizationHandles.Acquire((t, ct) => _client.AcquireAsync(Name, t, mode, ct), timeout, cancellationToken);
 }

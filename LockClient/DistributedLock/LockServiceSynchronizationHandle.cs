@@ -5,6 +5,8 @@ namespace LockService.Client;
 /// <summary>A Medallion DistributedLock handle over a <see cref="LockHandle"/>.</summary>
 public sealed class LockServiceSynchronizationHandle : IDistributedSynchronizationHandle
 {
+    private int _disposed;
+
     internal LockServiceSynchronizationHandle(LockHandle handle)
     {
         Handle = handle;
@@ -17,11 +19,23 @@ public sealed class LockServiceSynchronizationHandle : IDistributedSynchronizati
     public FencingToken Token => Handle.Token;
 
     /// <summary>The handle's <see cref="LockHandle.LostToken"/>.</summary>
-    public CancellationToken HandleLostToken => Handle.LostToken;
+    /// <exception cref="ObjectDisposedException">The handle was disposed (as Medallion's handles throw).</exception>
+    public CancellationToken HandleLostToken
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            return Handle.LostToken;
+        }
+    }
 
     /// <summary>Releases the lock (idempotent; never throws for a lost lock).</summary>
-    public ValueTask DisposeAsync() => Handle.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        Volatile.Write(ref _disposed, 1);
+        return Handle.DisposeAsync();
+    }
 
     /// <summary>Releases the lock synchronously (prefer <see cref="DisposeAsync"/>).</summary>
-    public void Dispose() => Handle.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

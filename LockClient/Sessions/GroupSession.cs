@@ -11,7 +11,9 @@ namespace LockService.Client.Sessions;
 internal sealed class GroupSession : IDisposable
 {
     private readonly object _gate = new();
-    private readonly HashSet<LockHandle> _handles = [];
+    // Weak (each handle's own WeakReference, compared by reference): the session must not keep a handle its caller
+    // dropped alive, or its keepalives would hold that lock for as long as the process lives (see LockHandle's finalizer).
+    private readonly HashSet<WeakReference<LockHandle>> _handles = [];
     private readonly CancellationTokenSource _lost = new();
     private readonly LockClientOptions _options;
     private readonly TimeProvider _time;
@@ -110,7 +112,7 @@ internal sealed class GroupSession : IDisposable
     {
         lock (_gate)
         {
-            return _lostReason is null && !_time.HasPassed(_deadline) && _handles.Add(handle);
+            return _lostReason is null && !_time.HasPassed(_deadline) && _handles.Add(handle.Weak);
         }
     }
 
@@ -118,7 +120,7 @@ internal sealed class GroupSession : IDisposable
     {
         lock (_gate)
         {
-            _handles.Remove(handle);
+            _handles.Remove(handle.Weak);
         }
     }
 
@@ -126,7 +128,7 @@ internal sealed class GroupSession : IDisposable
     /// <returns><c>true</c> for the call that lost it.</returns>
     public bool MarkLost(LostReason reason)
     {
-        LockHandle[] handles;
+        List<LockHandle> handles = [];
         lock (_gate)
         {
             if (_lostReason is not null)
@@ -135,7 +137,14 @@ internal sealed class GroupSession : IDisposable
             }
 
             _lostReason = reason;
-            handles = [.. _handles];
+            foreach (var weak in _handles)
+            {
+                if (weak.TryGetTarget(out var handle))
+                {
+                    handles.Add(handle);
+                }
+            }
+
             _handles.Clear();
         }
 

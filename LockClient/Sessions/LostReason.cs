@@ -14,6 +14,9 @@ internal enum LostReason
 
     /// <summary>The client was disposed; its sessions were closed.</summary>
     ClientDisposed,
+
+    /// <summary>The handle was dropped without being disposed, and finalized; its lock is released.</summary>
+    Abandoned,
 }
 
 internal static class LostReasonExtensions
@@ -23,6 +26,7 @@ internal static class LostReasonExtensions
         LostReason.LeaseDeadlinePassed => "lease_deadline",
         LostReason.SessionExpired => "session_expired",
         LostReason.Revoked => "revoked",
+        LostReason.Abandoned => "abandoned",
         _ => "client_disposed",
     };
 }

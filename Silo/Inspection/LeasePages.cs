@@ -57,7 +57,7 @@ public static class LeasePages
             html.Append("<table><tr><th>lock</th><th>mode</th><th>holders</th><th>waiters</th><th>newest token</th></tr>");
             foreach (var summary in locks.Locks)
             {
-                html.Append($"<tr><td><a href=\"/leases/locks/{LockNameInPath.Encode(summary.Name)}\">{E(summary.Name)}</a></td><td>{summary.Mode}</td><td>{summary.Holders}</td><td>{summary.Waiters}</td><td>{summary.NewestToken}</td></tr>");
+                html.Append($"<tr><td><a href=\"/leases/locks/{LockNameInPath.Encode(summary.Name)}\">{E(summary.Name)}</a></td><td>{Kind(summary.Mode, summary.MaxCount)}</td><td>{summary.Holders}</td><td>{summary.Waiters}</td><td>{summary.NewestToken}</td></tr>");
             }
 
             html.Append("</table>");
@@ -79,6 +79,11 @@ public static class LeasePages
             return html.Append($"<p>Unavailable: {E(reply.Status.ToString())} {E(reply.Message)}</p></body></html>").ToString();
         }
 
+        if (reply.MaxCount > 0)
+        {
+            html.Append($"<p>Semaphore: {reply.Holders.Count} of {reply.MaxCount} permits held, each with its own fencing token.</p>");
+        }
+
         html.Append("<h2>Holders</h2><table><tr><th>session</th><th>mode</th><th>fencing token</th><th>session TTL left (ms)</th></tr>");
         foreach (var holder in reply.Holders)
         {
@@ -94,6 +99,9 @@ public static class LeasePages
 
         return html.Append("</table></body></html>").ToString();
     }
+
+    /// <summary>A lock's mode, or "semaphore (n)" for a semaphore of n permits.</summary>
+    private static string Kind(Client.LockMode? mode, int maxCount) => maxCount > 0 ? $"semaphore ({maxCount})" : $"{mode}";
 
     private static string Header(string title) =>
         $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{E(title)}</title><style>" +

@@ -44,7 +44,9 @@ public sealed record CloseSession(RequestId Request, ulong AnsweredBelow, Sessio
 /// Asks for <paramref name="Lock"/> in <paramref name="Mode"/>. <paramref name="WaitUntilMs"/>: a lease-clock
 /// deadline up to which the request may wait in the FIFO queue, or <see cref="NoWait"/>.
 /// <paramref name="LockDelayMs"/>: if this holder's session expires while holding the lock, nobody gets the lock
-/// for that long (0 = no delay).
+/// for that long (0 = no delay). <paramref name="MaxCount"/>: 0 for a lock; N ≥ 1 asks for one permit of the
+/// semaphore <paramref name="Lock"/> of N permits (then <paramref name="Mode"/> is <see cref="LockMode.Shared"/> and
+/// there is no lock-delay). One name is either a lock or a semaphore, with one N, while it has holders or waiters.
 /// </summary>
 public sealed record Acquire(
     RequestId Request,
@@ -53,7 +55,8 @@ public sealed record Acquire(
     string Lock,
     LockMode Mode,
     long WaitUntilMs = Acquire.NoWait,
-    long LockDelayMs = 0) : ClientCommand(Request, AnsweredBelow)
+    long LockDelayMs = 0,
+    int MaxCount = 0) : ClientCommand(Request, AnsweredBelow)
 {
     /// <summary>Do not queue: answer Busy if the lock cannot be granted now.</summary>
     public const long NoWait = 0;

@@ -2,12 +2,16 @@ using LockService.Client;
 
 namespace LockService.Leases;
 
-/// <summary>A lock as the state knows it. Remaining TTLs are measured on the lease clock passed to the query.</summary>
+/// <summary>
+/// A lock as the state knows it. Remaining TTLs are measured on the lease clock passed to the query.
+/// <paramref name="MaxCount"/>: 0 for a lock, the number of permits for a semaphore.
+/// </summary>
 public sealed record LockDescription(
     string Name,
     long DelayedUntilMs,
     IReadOnlyList<HolderInfo> Holders,
-    IReadOnlyList<WaiterInfo> Waiters);
+    IReadOnlyList<WaiterInfo> Waiters,
+    int MaxCount = 0);
 
 /// <summary>One holder: its session, the granting request, mode, token and the session's remaining TTL.</summary>
 public sealed record HolderInfo(SessionId Session, RequestId Request, LockMode Mode, FencingToken Token, long SessionRemainingMs);
@@ -26,8 +30,8 @@ public sealed record SessionInfo(
     int HeldLocks,
     int WaitingLocks);
 
-/// <summary>A line of a lock listing.</summary>
-public sealed record LockSummary(string Name, int Holders, int Waiters, LockMode? Mode, FencingToken NewestToken);
+/// <summary>A line of a lock listing; <paramref name="MaxCount"/> is 0 for a lock, the permits of a semaphore.</summary>
+public sealed record LockSummary(string Name, int Holders, int Waiters, LockMode? Mode, FencingToken NewestToken, int MaxCount = 0);
 
 /// <summary>
 /// One page of a listing in ordinal name order. Pass <paramref name="Continuation"/> as <c>after</c> for the next

@@ -36,6 +36,11 @@ public sealed partial class LeaseStateMachine
             }
 
             Check(holders == lockState.HolderCount, "holder count wrong");
+            if (lockState.IsSemaphore)
+            {
+                CheckSemaphore(lockState);
+            }
+
             Check(exclusive == 0 || holders == 1, $"lock '{lockState.Name}' has an exclusive holder beside others");
             Check(holders <= _limits.MaxHoldersPerLock, "too many holders");
 
@@ -48,13 +53,15 @@ public sealed partial class LeaseStateMachine
             }
 
             Check(waiters == lockState.WaiterCount, "waiter count wrong");
-            if (lockState.FirstWaiter is { } head && lockState.DelayUntilMs == 0)
+            if (lockState.FirstWaiter is { } head && lockState.DelayUntilMs == 0 && !lockState.IsSemaphore) // semaphores: CheckSemaphore
             {
                 Check(!CanHold(lockState, head.Mode, out _), $"waiter of '{lockState.Name}' could be granted but waits");
             }
         }
 
         Check(waitDeadlines == _waitDeadlines, "wait deadline count wrong");
+        Check(_semaphoreCount == _locks.Values.Count(l => l.IsSemaphore), "semaphore count wrong");
+        Check(_pendingPermits.All(l => l.PendingPromotion) && _pendingPermits.Distinct().Count() == _pendingPermits.Count, "pending permits corrupt");
 
         var sessionsPerClient = new Dictionary<ClientRecord, int>();
         for (var session = _sessionOrder.First; session is not null; session = session.OrderNext)
@@ -80,6 +87,26 @@ public sealed partial class LeaseStateMachine
             Check(client.SessionCount > 0 && client.SessionCount == sessionsPerClient.GetValueOrDefault(client), "client session count wrong");
             Check(client.SessionCount <= _limits.MaxSessionsPerClient, "too many sessions for a client");
             Check(client.Answers.Count <= _limits.MaxPendingRequestsPerClient, "too many remembered answers");
+        }
+    }
+
+    /// <summary>At most N permits, each with its own token (at most one grant per entry), all shared; a free
+    /// permit beside a waiter only when this entry granted one already, and then the semaphore is pending.</summary>
+    private void CheckSemaphore(LockState semaphore)
+    {
+        Check(semaphore.HolderCount <= semaphore.MaxCount, $"semaphore '{semaphore.Name}' has more than {semaphore.MaxCount} holders");
+        Check(semaphore.DelayUntilMs == 0, $"semaphore '{semaphore.Name}' has a lock-delay");
+        var previous = FencingToken.None;
+        for (var entry = semaphore.FirstHolder; entry is not null; entry = entry.Next)
+        {
+            Check(entry.Mode == LockMode.Shared, $"semaphore '{semaphore.Name}' has a non-shared holder");
+            Check(entry.Token > previous, $"two permits of '{semaphore.Name}' share token {entry.Token}");
+            previous = entry.Token;
+        }
+
+        if (semaphore.FirstWaiter is not null && semaphore.HolderCount < semaphore.MaxCount)
+        {
+            Check(semaphore.PendingPromotion && _pendingPermits.Contains(semaphore), $"semaphore '{semaphore.Name}' has a free permit and a waiter, not pending");
         }
     }
 

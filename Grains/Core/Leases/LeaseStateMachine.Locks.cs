@@ -28,6 +28,10 @@ public sealed partial class LeaseStateMachine
         // Each request is its own entry: one client's session serves all of its callers, which contend for a lock
         // among themselves like any other holders (locks are not reentrant; a second exclusive request waits).
         _locks.TryGetValue(acquire.Lock, out var lockState);
+        if (CheckSemaphoreArguments(acquire, lockState) is { } refusal)
+        {
+            return refusal;
+        }
 
         if (session.EntryCount >= _limits.MaxLocksPerSession)
         {
@@ -40,7 +44,7 @@ public sealed partial class LeaseStateMachine
         if (lockState is null || (lockState.WaiterCount == 0 && lockState.DelayUntilMs <= _clockMs &&
                                   CanHold(lockState, acquire.Mode, out blockedByCapacity)))
         {
-            lockState ??= CreateLock(acquire.Lock);
+            lockState ??= CreateLock(acquire.Lock, acquire.MaxCount);
             var entry = new LockEntry(lockState, session, acquire.Request.Sequence, acquire.Mode, acquire.LockDelayMs);
             session.AddEntry(entry);
             Hold(entry);
@@ -160,6 +164,11 @@ public sealed partial class LeaseStateMachine
     private bool CanHold(LockState lockState, LockMode mode, out bool blockedByCapacity)
     {
         blockedByCapacity = false;
+        if (lockState.IsSemaphore)
+        {
+            return CanGrantPermit(lockState);
+        }
+
         if (lockState.HolderCount == 0)
         {
             return true;

@@ -29,7 +29,7 @@ public sealed partial class LeaseStateMachine
             waiters.Add(new WaiterInfo(entry.Session.Id, entry.Request, entry.Mode, entry.WaitUntilMs, waiters.Count + 1));
         }
 
-        return new LockDescription(lockState.Name, lockState.DelayUntilMs, holders, waiters);
+        return new LockDescription(lockState.Name, lockState.DelayUntilMs, holders, waiters, lockState.MaxCount);
     }
 
     /// <summary>
@@ -150,5 +150,6 @@ public sealed partial class LeaseStateMachine
             lockState.HolderCount,
             lockState.WaiterCount,
             lockState.FirstHolder?.Mode,
-            lockState.LastHolder?.Token ?? FencingToken.None);
+            lockState.LastHolder?.Token ?? FencingToken.None,
+            lockState.MaxCount);
 }

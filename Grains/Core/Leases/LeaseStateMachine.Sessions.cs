@@ -109,6 +109,7 @@ public sealed partial class LeaseStateMachine
             }
         }
 
+        TouchPendingPermits();
         PromoteTouched();
         var result = new Ticked(_clockMs, _dueSessions.Count, expiredWaits);
         _dueSessions.Clear();

@@ -17,6 +17,12 @@ public sealed partial class LeaseStateMachine
 
     public const byte SnapshotVersion = 1;
 
+    /// <summary>
+    /// Version 2 adds each lock's permit count (0 for a lock). It is written only while a semaphore exists, so a
+    /// state without semaphores keeps its version-1 bytes (one state, one snapshot; older replicas still read it).
+    /// </summary>
+    public const byte SemaphoreSnapshotVersion = 2;
+
     private const int SessionRecordBytes = 16 + 3 * SpanWriter.MaxVarIntBytes;
     private const int EntryRecordBytes = 1 + 6 * SpanWriter.MaxVarIntBytes;
 
@@ -47,7 +53,8 @@ public sealed partial class LeaseStateMachine
             head.WriteByte(b);
         }
 
-        head.WriteByte(SnapshotVersion);
+        var version = _semaphoreCount > 0 ? SemaphoreSnapshotVersion : SnapshotVersion;
+        head.WriteByte(version);
         head.WriteVarLong(includePosition ? _term : 0);
         head.WriteVarLong(includePosition ? _index : 0);
         head.WriteVarLong(_clockMs);
@@ -77,9 +84,14 @@ public sealed partial class LeaseStateMachine
         WriteCount(writer, _lockOrder.Count);
         for (var lockState = _lockOrder.First; lockState is not null; lockState = lockState.OrderNext)
         {
-            var output = new SpanWriter(writer.GetSpan(SpanWriter.MaxStringBytes(lockState.Name) + 3 * SpanWriter.MaxVarIntBytes));
+            var output = new SpanWriter(writer.GetSpan(SpanWriter.MaxStringBytes(lockState.Name) + 4 * SpanWriter.MaxVarIntBytes));
             output.WriteString(lockState.Name);
             output.WriteVarLong(lockState.DelayUntilMs);
+            if (version >= SemaphoreSnapshotVersion)
+            {
+                output.WriteVarUInt((ulong)lockState.MaxCount);
+            }
+
             output.WriteVarUInt((ulong)lockState.HolderCount);
             output.WriteVarUInt((ulong)lockState.WaiterCount);
             writer.Advance(output.Written);
@@ -110,20 +122,22 @@ public sealed partial class LeaseStateMachine
         }
 
         var version = input.ReadByte();
-        if (version != SnapshotVersion)
+        if (version is not (SnapshotVersion or SemaphoreSnapshotVersion))
         {
-            throw new InvalidDataException($"Lease snapshot version {version} is not supported (expected {SnapshotVersion}).");
+            throw new InvalidDataException(
+                $"Lease snapshot version {version} is not supported (expected {SnapshotVersion} or {SemaphoreSnapshotVersion}).");
         }
 
         machine._term = input.ReadVarLong();
         machine._index = input.ReadVarLong();
         machine._clockMs = input.ReadVarLong();
-        machine.ReadBody(ref input, snapshot.Length);
+        machine.ReadBody(ref input, snapshot.Length, withPermitCounts: version >= SemaphoreSnapshotVersion);
+        machine.RebuildPendingPermits();
         input.ExpectEnd();
         return machine;
     }
 
-    private void ReadBody(ref SpanReader input, int maxCount)
+    private void ReadBody(ref SpanReader input, int maxCount, bool withPermitCounts)
     {
         var clients = new ClientRecord[input.ReadCount(maxCount)];
         _clients.EnsureCapacity(clients.Length);
@@ -177,8 +191,15 @@ public sealed partial class LeaseStateMachine
                 throw new InvalidDataException($"Duplicate lock '{name}' in snapshot.");
             }
 
-            var lockState = CreateLock(name);
-            lockState.DelayUntilMs = input.ReadVarLong();
+            var delayUntilMs = input.ReadVarLong();
+            var permits = withPermitCounts ? input.ReadVarUInt() : 0;
+            if (permits > int.MaxValue)
+            {
+                throw new InvalidDataException($"Permit count of '{name}' out of range in snapshot.");
+            }
+
+            var lockState = CreateLock(name, (int)permits);
+            lockState.DelayUntilMs = delayUntilMs;
             var holders = input.ReadCount(maxCount);
             var waiters = input.ReadCount(maxCount);
             for (var j = 0; j < holders + waiters; j++)

@@ -180,6 +180,7 @@ public sealed partial class LeaseStateMachine
             var lockState = _touched[i];
             lockState.Touched = false;
             Promote(lockState);
+            DeferPermitIfPending(lockState);
             RemoveIfUnused(lockState);
         }
 
@@ -191,12 +192,14 @@ public sealed partial class LeaseStateMachine
         if (lockState.IsIdle && lockState.DelayUntilMs <= _clockMs && _locks.Remove(lockState.Name))
         {
             _lockOrder.Remove(lockState);
+            _semaphoreCount -= lockState.IsSemaphore ? 1 : 0;
         }
     }
 
-    private LockState CreateLock(string name)
+    private LockState CreateLock(string name, int maxCount)
     {
-        var lockState = new LockState(name, _nextLockSequence++);
+        var lockState = new LockState(name, _nextLockSequence++, maxCount);
+        _semaphoreCount += lockState.IsSemaphore ? 1 : 0;
         _locks.Add(name, lockState);
         _lockOrder.Add(lockState);
         return lockState;

@@ -6,9 +6,17 @@ namespace LockService.Leases;
 /// A lock that is held, waited for, or in its lock-delay; a lock with none of these has no record at all.
 /// Holders are kept in grant order (so the last has the newest token), waiters in FIFO order.
 /// </summary>
-internal sealed class LockState(string name, long sequence) : CreationOrdered<LockState>
+internal sealed class LockState(string name, long sequence, int maxCount = 0) : CreationOrdered<LockState>
 {
     public string Name { get; } = name;
+
+    /// <summary>0 for a lock; N ≥ 1 for a semaphore of N permits (its holders are the permits, all shared).</summary>
+    public int MaxCount { get; } = maxCount;
+
+    public bool IsSemaphore => MaxCount > 0;
+
+    /// <summary>Listed in the state machine's semaphores whose next grant waits for the next entry.</summary>
+    public bool PendingPromotion { get; set; }
 
     /// <summary>Creation order; breaks ties between deadlines deterministically.</summary>
     public long Sequence { get; set; } = sequence;

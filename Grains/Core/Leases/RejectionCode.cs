@@ -38,4 +38,7 @@ public enum RejectionCode : byte
 
     /// <summary>A stale copy of a request whose answer the client has already acknowledged.</summary>
     AlreadyAnswered = 12,
+
+    /// <summary>The name is in use as the other kind (a lock, or a semaphore), or as a semaphore of another permit count.</summary>
+    KindMismatch = 13,
 }

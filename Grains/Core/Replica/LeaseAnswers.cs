@@ -22,6 +22,7 @@ public static class LeaseAnswers
         RejectionCode.NotHolder => ReplyCode.NotHolder,
         RejectionCode.StaleToken => ReplyCode.StaleToken,
         RejectionCode.LimitExceeded => ReplyCode.LimitExceeded,
+        RejectionCode.KindMismatch => ReplyCode.KindMismatch,
         _ => ReplyCode.InvalidArgument,
     };
 }

@@ -123,7 +123,7 @@ public sealed partial class ReplicaCore
         }
 
         var waitUntil = waits ? SaturatingAdd(_clock.NextClockMs(now), acquire.WaitMs) : LockService.Leases.Acquire.NoWait;
-        Propose(pending, new Acquire(acquire.Request, acquire.AnsweredBelow, acquire.Session, acquire.Name, acquire.Mode, waitUntil), now);
+        Propose(pending, new Acquire(acquire.Request, acquire.AnsweredBelow, acquire.Session, acquire.Name, acquire.Mode, waitUntil, MaxCount: acquire.MaxCount), now);
     }
 
     private void Propose(PendingRequest pending, LeaseCommand command, TimeSpan now)

@@ -19,7 +19,7 @@ public abstract record ReplicaRequest
     /// <param name="WaitMs">0: try once; more: wait in the lock's queue up to this long (lease clock).</param>
     /// <param name="PollMs">How long this call may wait for the turn before it answers Queued.</param>
     public sealed record Acquire(
-        RequestId Request, ulong AnsweredBelow, SessionId Session, string Name, LockMode Mode, long WaitMs, long PollMs) : ReplicaRequest;
+        RequestId Request, ulong AnsweredBelow, SessionId Session, string Name, LockMode Mode, long WaitMs, long PollMs, int MaxCount = 0) : ReplicaRequest;
 
     public sealed record Release(RequestId Request, ulong AnsweredBelow, SessionId Session, string Name, FencingToken Token) : ReplicaRequest;
 

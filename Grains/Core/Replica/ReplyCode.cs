@@ -22,4 +22,5 @@ public enum ReplyCode : byte
     NotHolder = 25,
     StaleToken = 26,
     LimitExceeded = 27,
+    KindMismatch = 28,
 }

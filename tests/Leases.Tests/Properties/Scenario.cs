@@ -25,11 +25,16 @@ public sealed record DuplicateStep(int Back) : Step;
 
 public sealed record NewTermStep : Step;
 
-/// <summary>Random command sequences over a small world (3 clients, 6 session slots, 3 locks) so that they collide.</summary>
+/// <summary>
+/// Random command sequences over a small world (3 clients, 6 session slots, 3 locks and 2 semaphores of
+/// <see cref="Permits"/> permits: lock indexes from <see cref="Locks"/> on) so that they collide.
+/// </summary>
 public static class Scenario
 {
     public const int Slots = 6;
     public const int Locks = 3;
+    public const int Semaphores = 2;
+    public const int Permits = 2;
 
     public static Gen<Step> StepGen { get; } = Gen.Frequency(
         (3, from slot in Gen.Choose(0, Slots - 1)
@@ -37,17 +42,17 @@ public static class Scenario
             select (Step)new OpenStep(slot, ttl)),
         (1, Gen.Choose(0, Slots - 1).Select(slot => (Step)new CloseStep(slot))),
         (8, from slot in Gen.Choose(0, Slots - 1)
-            from lockIndex in Gen.Choose(0, Locks - 1)
+            from lockIndex in Gen.Choose(0, Locks + Semaphores - 1)
             from mode in Gen.Elements(LockMode.Exclusive, LockMode.Shared)
             from wait in Gen.Elements(0, 500, 3_000, 20_000, 20_000)
             from delay in Gen.Elements(0, 0, 0, 1_500)
             select (Step)new AcquireStep(slot, lockIndex, mode, wait, delay)),
         (5, from slot in Gen.Choose(0, Slots - 1)
-            from lockIndex in Gen.Choose(0, Locks - 1)
+            from lockIndex in Gen.Choose(0, Locks + Semaphores - 1)
             from choice in Gen.Elements(0, 0, 0, 1, 2)
             select (Step)new ReleaseStep(slot, lockIndex, choice)),
         (1, from slot in Gen.Choose(0, Slots - 1)
-            from lockIndex in Gen.Choose(0, Locks - 1)
+            from lockIndex in Gen.Choose(0, Locks + Semaphores - 1)
             select (Step)new CancelStep(slot, lockIndex)),
         (5, from advance in Gen.Elements(0, 100, 400, 900, 2_500)
             from mask in Gen.Choose(0, (1 << Slots) - 1)

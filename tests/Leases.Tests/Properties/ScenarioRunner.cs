@@ -33,7 +33,9 @@ internal sealed class ScenarioRunner
 
     public static ClientId ClientOf(int slot) => LeaseHarness.Client(1 + (slot % 3));
 
-    public static string LockName(int lockIndex) => $"lock/{lockIndex}";
+    public static string LockName(int lockIndex) => lockIndex < Scenario.Locks ? $"lock/{lockIndex}" : $"sem/{lockIndex}";
+
+    private static bool IsSemaphore(string name) => name.StartsWith("sem/", StringComparison.Ordinal);
 
     private static SessionId SessionFor(int slot, int generation) => new(((UInt128)(uint)(slot + 1) << 64) | (uint)generation);
 
@@ -122,6 +124,17 @@ internal sealed class ScenarioRunner
                 return new OpenSession(Harness.NextRequest(ClientOf(open.Slot)), 0, _sessionIds[open.Slot], open.TtlSeconds * 1_000L, _clockMs);
             case CloseStep close:
                 return new CloseSession(Harness.NextRequest(ClientOf(close.Slot)), 0, _sessionIds[close.Slot]);
+            case AcquireStep { Lock: >= Scenario.Locks } permit:
+                // A permit; one acquire in four asks for another count (refused while the semaphore exists).
+                return new Acquire(
+                    Harness.NextRequest(ClientOf(permit.Slot)),
+                    0,
+                    _sessionIds[permit.Slot],
+                    LockName(permit.Lock),
+                    LockMode.Shared,
+                    permit.WaitMs == 0 ? Acquire.NoWait : Harness.Machine.ClockMs + permit.WaitMs,
+                    0,
+                    permit.LockDelayMs == 0 ? Scenario.Permits : Scenario.Permits + 1);
             case AcquireStep acquire:
                 return new Acquire(
                     Harness.NextRequest(ClientOf(acquire.Slot)),
@@ -196,7 +209,7 @@ internal sealed class ScenarioRunner
     private static Dictionary<string, LockDescription> Observe(LeaseStateMachine machine)
     {
         var locks = new Dictionary<string, LockDescription>();
-        for (var lockIndex = 0; lockIndex < Scenario.Locks; lockIndex++)
+        for (var lockIndex = 0; lockIndex < Scenario.Locks + Scenario.Semaphores; lockIndex++)
         {
             if (machine.Describe(LockName(lockIndex)) is { } description)
             {
@@ -213,6 +226,7 @@ internal sealed class ScenarioRunner
         {
             var exclusive = description.Holders.Count(h => h.Mode == LockMode.Exclusive);
             True(exclusive == 0 || description.Holders.Count == 1, $"'{description.Name}' has two exclusive holders or exclusive with shared");
+            True(description.MaxCount == 0 || description.Holders.Count <= description.MaxCount, $"semaphore '{description.Name}' has more than {description.MaxCount} holders");
         }
     }
 
@@ -233,7 +247,7 @@ internal sealed class ScenarioRunner
                     "every grant is announced by the answer or an event");
                 if (_lastGrant.TryGetValue(name, out var last))
                 {
-                    True(holder.Token > last.Token || (holder.Token == last.Token && holder.Mode == LockMode.Shared && last.Mode == LockMode.Shared),
+                    True(holder.Token > last.Token || (holder.Token == last.Token && holder.Mode == LockMode.Shared && last.Mode == LockMode.Shared && !IsSemaphore(name)),
                         $"token {holder.Token} of '{name}' does not exceed the earlier grant {last.Token}");
                 }
 

@@ -220,6 +220,16 @@ internal sealed class LeaseChecker(LeaseWorld world)
             return;
         }
 
+        if (PermitsOf(name) is { } permits)
+        {
+            var believers = beliefs.Where(b => b.Lock == name && b.HeldAt(Now)).ToList();
+            if (believers.Count >= permits)
+            {
+                throw new InvariantViolation(
+                    $"more than {permits} permits: {session} now holds '{name}' (token {token}) while {string.Join(", ", believers.Select(b => $"{b.Session} ({b.Token})"))} still believe they hold one");
+            }
+        }
+
         foreach (var other in beliefs)
         {
             if (other.Lock == name && other.Session != session && other.HeldAt(Now) && (mode == LockMode.Exclusive || other.Mode == LockMode.Exclusive))
@@ -275,6 +285,7 @@ internal sealed class LeaseChecker(LeaseWorld world)
         var command = applier.LastCommand!;
         var result = applier.LastResult!;
         Stats.CommandsApplied++;
+        CheckSemaphoreCapacity(machine); // before the state's own consistency check: this one knows N from the workload
         machine.AssertConsistent(); // every replica reaches the same state at this index (the simulator compares hashes)
 
         if (LeaseCommandCodec.TryReadClock(entry.Data.Span, out var clockMs))
@@ -440,13 +451,15 @@ internal sealed class LeaseChecker(LeaseWorld world)
     private void OnGrantApplied(string name, LockMode mode, FencingToken token, FencingToken position)
     {
         Stats.GrantsApplied++;
+        Stats.PermitsApplied += PermitsOf(name) is null ? 0 : 1;
         if (token != position)
         {
             throw new InvariantViolation($"a grant of '{name}' applied at {position} carries token {token}");
         }
 
+        // Shared grants of one entry may share its token; permits of a semaphore never do.
         if (lastGrant.TryGetValue(name, out var last) &&
-            !(token > last.Token || (token == last.Token && mode == LockMode.Shared && last.Mode == LockMode.Shared)))
+            !(token > last.Token || (token == last.Token && mode == LockMode.Shared && last.Mode == LockMode.Shared && PermitsOf(name) is null)))
         {
             throw new InvariantViolation($"fencing token of '{name}' did not increase: {token} ({mode}) after {last.Token} ({last.Mode})");
         }
@@ -510,6 +523,23 @@ internal sealed class LeaseChecker(LeaseWorld world)
             {
                 throw new InvariantViolation(
                     $"two holders of '{summary.Name}' in the applied state at {machine.LastAppliedIndex}: {string.Join(", ", holders.Select(h => $"{h.Session}/{h.Mode}/{h.Token}"))}");
+            }
+        }
+    }
+
+    /// <summary>The workload's semaphores are "sem/…" with <see cref="LeaseSimOptions.SemaphorePermits"/> permits each.</summary>
+    private int? PermitsOf(string name) => name.StartsWith("sem/", StringComparison.Ordinal) ? world.Options.SemaphorePermits : null;
+
+    /// <summary>In the applied state, at every index: never more than N holders of a semaphore, and it is one of N.</summary>
+    private void CheckSemaphoreCapacity(LeaseStateMachine machine)
+    {
+        foreach (var summary in machine.List("sem/", limit: int.MaxValue).Locks)
+        {
+            var permits = world.Options.SemaphorePermits;
+            if (summary.Holders > permits || summary.MaxCount != permits)
+            {
+                throw new InvariantViolation(
+                    $"semaphore '{summary.Name}' of {permits} permits has {summary.Holders} holders (state says {summary.MaxCount} permits) at {machine.LastAppliedIndex}");
             }
         }
     }
@@ -775,6 +805,9 @@ internal sealed class LeaseSimStats
 
     public long GrantsApplied { get; set; }
 
+    /// <summary>Grants of semaphore permits among <see cref="GrantsApplied"/>.</summary>
+    public long PermitsApplied { get; set; }
+
     public long GrantsAcknowledged { get; set; }
 
     public long Expiries { get; set; }
@@ -816,7 +849,7 @@ internal sealed class LeaseSimStats
         string.Create(
             CultureInfo.InvariantCulture,
             $"steps={Raft.Steps} crashes={Raft.Crashes} leaders={LeaderChanges} ticks={Ticks} applied={CommandsApplied} sessions={SessionsOpened} " +
-            $"renewals={RenewalsAcknowledged} grants={GrantsApplied}/{GrantsAcknowledged} expiries={Expiries} (stopped {ExpiriesOfStoppedSessions}) " +
+            $"renewals={RenewalsAcknowledged} grants={GrantsApplied}/{GrantsAcknowledged} permits={PermitsApplied} expiries={Expiries} (stopped {ExpiriesOfStoppedSessions}) " +
             $"toldExpired={ToldExpired} baseLoss≤{LargestBaseLossMicros / 1000} ms noLeader≤{LongestWithoutLeaderMicros / 1000} ms " +
             $"clockSlack≥{SmallestClockSlackMs:F1} ms expiryMargin≥{SmallestExpiryMarginMicros / 1000} ms " +
             $"renewalDelay≤{LargestRenewalDelayMicros / 1000} ms (any {LargestRenewalDelayAnyMicros / 1000} ms) expiryDelay≤{LargestExpiryDelayMicros / 1000} ms " +

@@ -44,6 +44,12 @@ internal sealed record LeaseSimOptions
 
     public double SharedRate { get; init; } = 0.25;
 
+    /// <summary>Chance that an acquire asks for a permit of a semaphore ("sem/0" …) of <see cref="SemaphorePermits"/>.</summary>
+    public double SemaphoreRate { get; init; } = 0.2;
+
+    /// <summary>N of every semaphore of the workload; the checker's ground truth for "never more than N holders".</summary>
+    public int SemaphorePermits { get; init; } = 2;
+
     /// <summary>The grain's MaxPollDuration: how long a request may stay open on the leader.</summary>
     public long MaxPollMicros { get; init; } = 2_000_000;
 
@@ -112,6 +118,9 @@ internal sealed record LeaseSimOptions
             WriteUnknownRate = random.NextDouble() * 0.004,
             TornWriteRate = random.NextDouble() * 0.05,
             MeanHostFaultIntervalMicros = 1_000_000 + random.Next(3_000_000),
+
+            // Drawn last, so the draws above (and the rest of each seed's options) are what they were before.
+            SemaphoreRate = random.NextDouble() * 0.4,
         };
     }
 }

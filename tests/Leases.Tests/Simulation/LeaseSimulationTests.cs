@@ -61,6 +61,7 @@ public sealed class LeaseSimulationTests
 
         Assert.True(stats.Sum(s => s.Expiries) > count, "the workload hardly expires sessions");
         Assert.True(stats.Sum(s => s.GrantsAcknowledged) > 10 * count, "the workload hardly acquires locks");
+        Assert.True(stats.Sum(s => s.PermitsApplied) > count, "the workload hardly acquires semaphore permits");
     }
 
     /// <summary>Replays LEASE_SIM_SEED (default 1) and prints its options, statistics and the last LEASE_SIM_TRACE (default 120) events.</summary>

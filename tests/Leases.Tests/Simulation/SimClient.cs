@@ -255,7 +255,14 @@ internal sealed class SimClient
         var mode = random.NextDouble() < world.Options.SharedRate ? LockMode.Shared : LockMode.Exclusive;
         var waitMs = random.NextDouble() < world.Options.WaitRate ? 100 + random.Next(3_000) : 0;
         var pollMs = 100 + random.Next(1_500);
-        var request = new AcquireRequest(Wire(NextRequest()), Hosting.LeaseIds.ToGuid(session.Id!.Value), name, mode, waitMs, pollMs);
+        var permits = 0;
+        if (random.NextDouble() < world.Options.SemaphoreRate)
+        {
+            (name, mode, permits) = ($"sem/{name[5..]}", LockMode.Shared, world.Options.SemaphorePermits);
+        }
+
+        var request = new AcquireRequest(
+            Wire(NextRequest()), Hosting.LeaseIds.ToGuid(session.Id!.Value), name, mode, waitMs, pollMs, MaxCount: permits);
         // The client's own patience for a wait: about the wait it asked for, on its clock.
         var giveUpAtLocal = waitMs > 0 ? Clock.NowMicros + waitMs * 1000 * (random.Next(3) == 0 ? 1 : 2) / 2 : long.MaxValue;
         Acquire(session, request, giveUpAtLocal);

@@ -47,6 +47,9 @@ internal sealed class LeaseHarness(LeaseLimits? limits = null)
     public LeaseResult Acquire(ClientId client, SessionId session, string name, LockMode mode = LockMode.Exclusive, long waitUntilMs = 0, long lockDelayMs = 0) =>
         Apply(new Acquire(NextRequest(client), 0, session, name, mode, waitUntilMs, lockDelayMs));
 
+    public LeaseResult AcquirePermit(ClientId client, SessionId session, string name, int maxCount, long waitUntilMs = 0) =>
+        Apply(new Acquire(NextRequest(client), 0, session, name, LockMode.Shared, waitUntilMs, MaxCount: maxCount));
+
     public LeaseResult Release(ClientId client, SessionId session, string name, FencingToken token) =>
         Apply(new Release(NextRequest(client), 0, session, name, token));
 
