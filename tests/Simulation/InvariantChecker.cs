@@ -27,8 +27,11 @@ public sealed class InvariantChecker(IReadOnlyList<SimReplica> replicas)
     /// <summary>Log matching, checked as entries enter any log: one (index, term) names one entry with one predecessor term.</summary>
     public void OnPersist(SimReplica replica, Ready ready) => OnPersist(replica, ready.EntriesToPersist.Span);
 
-    /// <summary>Log matching for entries a host writes itself (call before they reach its durable store).</summary>
-    public void OnPersist(SimReplica replica, ReadOnlySpan<LogEntry> span)
+    /// <summary>
+    /// Log matching for entries a host writes itself (call before they reach its durable store). A snapshot written in
+    /// the same write comes first: the entries may follow it rather than the durable log.
+    /// </summary>
+    public void OnPersist(SimReplica replica, ReadOnlySpan<LogEntry> span, Snapshot? snapshotInSameWrite = null)
     {
         for (var i = 0; i < span.Length; i++)
         {
@@ -37,6 +40,10 @@ public sealed class InvariantChecker(IReadOnlyList<SimReplica> replicas)
             if (i > 0)
             {
                 previousTerm = span[i - 1].Term;
+            }
+            else if (snapshotInSameWrite is { Metadata: var metadata } && metadata.LastIncludedIndex == entry.Index - 1)
+            {
+                previousTerm = metadata.LastIncludedTerm;
             }
             else if (!replica.Durable.TryGetTerm(entry.Index - 1, out previousTerm))
             {

@@ -362,7 +362,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         {
             // The store's first transactions landed (a prefix of the entries, not the hard state, which goes with the last).
             var landed = entries[..(1 + world.Sim.Random.Next(entries.Length - 1))];
-            world.Sim.Checker.OnPersist(Replica, landed);
+            world.Sim.Checker.OnPersist(Replica, landed, write.Snapshot);
             Replica.Durable.Write(null, write.Snapshot, landed);
             world.Sim.Crash(Replica, $"crash between the transactions of a write ({landed.Length} of {entries.Length} entries landed)");
             return;
@@ -374,7 +374,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             return;
         }
 
-        world.Sim.Checker.OnPersist(Replica, entries);
+        world.Sim.Checker.OnPersist(Replica, entries, write.DiscardLog ? write.Snapshot : null);
         if (write.Snapshot is { } snapshot && !write.DiscardLog)
         {
             Replica.Durable.Compact(snapshot);
