@@ -26,6 +26,8 @@ public interface ILockClient : IAsyncDisposable
     /// <exception cref="InvalidLockNameException">The name was refused.</exception>
     /// <exception cref="LockServiceUnavailableException">No leader answered within the timeout (at least
     /// <see cref="LockClientOptions.RequestTimeout"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The timeout is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>) or over
+    /// int.MaxValue milliseconds; thrown by the call itself, before a task is returned.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<LockHandle?> TryAcquireAsync(string name, TimeSpan timeout = default, LockMode mode = LockMode.Exclusive, CancellationToken cancellationToken = default);
 
@@ -38,6 +40,8 @@ public interface ILockClient : IAsyncDisposable
     /// <exception cref="TimeoutException">The lock was not acquired within <paramref name="timeout"/>.</exception>
     /// <exception cref="InvalidLockNameException">The name was refused.</exception>
     /// <exception cref="LockServiceUnavailableException">No leader answered within the timeout.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The timeout is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>) or over
+    /// int.MaxValue milliseconds; thrown by the call itself, before a task is returned.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<LockHandle> AcquireAsync(string name, TimeSpan? timeout = null, LockMode mode = LockMode.Exclusive, CancellationToken cancellationToken = default);
 
