@@ -54,6 +54,14 @@ builder.UseOrleans(silo =>
         builder.Configuration.GetSection(SiloHostOptions.SectionName).Bind(o);
     });
     silo.AddDashboard();
+
+    // Test-only: the chaos harness's partition fault (off unless LockService:FaultInjection:PartitionDirectory is set).
+    if (builder.Configuration.GetSection(FaultInjectionOptions.SectionName).Get<FaultInjectionOptions>()?.PartitionDirectory is { Length: > 0 } partitions)
+    {
+        silo.Services.AddSingleton(sp => new PartitionFaultFilter(partitions, hostOptions.SiloPort, sp.GetRequiredService<ILogger<PartitionFaultFilter>>()));
+        silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<PartitionFaultFilter>());
+        silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<PartitionFaultFilter>());
+    }
 });
 
 builder.Services.AddSingleton<LockServiceInspector>();
