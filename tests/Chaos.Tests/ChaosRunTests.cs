@@ -4,8 +4,8 @@ using LockService.Chaos.History;
 namespace LockService.Chaos.Tests;
 
 /// <summary>
-/// The bounded chaos run of CI: 3 supervised silo processes, Azurite, 4 client processes and about 90 s of faults of
-/// every kind. Asserts safety (no violation) and eventual progress (every client acquired after the last fault
+/// The bounded chaos run of CI: 3 supervised silo processes, Azurite, 4 client processes and about 90 s of faults
+/// (as many kinds as fit: on a quiet machine all but the medium pause). Asserts safety (no violation) and eventual progress (every client acquired after the last fault
 /// healed); the availability figures are printed, never asserted: on a shared machine they are noise.
 /// </summary>
 public sealed class ChaosRunTests
@@ -20,12 +20,15 @@ public sealed class ChaosRunTests
             Clients = 4,
             Duration = TimeSpan.FromSeconds(90),
             Quiet = TimeSpan.FromSeconds(15),
-            IntervalMin = TimeSpan.FromSeconds(8),
-            IntervalMax = TimeSpan.FromSeconds(12),
+            IntervalMin = TimeSpan.FromSeconds(5),
+            IntervalMax = TimeSpan.FromSeconds(8),
+
+            // Faults after which no silo restarts come first: a restart waits for the silo's start-up, which on a
+            // loaded machine can take a minute, and the nemesis injects nothing while a silo is down.
             Faults =
             [
-                FaultKinds.KillLeader, FaultKinds.PauseLeaderLong, FaultKinds.AzuriteRestart, FaultKinds.ClientPause,
-                FaultKinds.PartitionLeader, FaultKinds.PauseLeaderShort, FaultKinds.KillSilo,
+                FaultKinds.AzuriteRestart, FaultKinds.ClientPause, FaultKinds.PartitionLeader, FaultKinds.PauseLeaderShort,
+                FaultKinds.KillLeader, FaultKinds.PauseLeaderLong, FaultKinds.KillSilo,
             ],
             OutDirectory = Path.Combine(Path.GetTempPath(), "lockservice-chaos", "ci-" + Guid.NewGuid().ToString("N")[..8]),
             Log = line => output.WriteLine($"[{DateTime.Now:HH:mm:ss.fff}] {line}"),
