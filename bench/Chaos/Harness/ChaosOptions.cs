@@ -38,7 +38,7 @@ public sealed record ChaosOptions
 
     public TimeSpan PauseShort { get; init; } = TimeSpan.FromSeconds(1);
 
-    public TimeSpan PauseMedium { get; init; } = TimeSpan.FromSeconds(4);
+    public TimeSpan PauseMedium { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan PauseLong { get; init; } = TimeSpan.FromSeconds(8);
 
