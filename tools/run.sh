@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts a working local lock service: Azurite (installed through npm and started unless one already answers
-# on the standard ports), then SILOS silo processes (default 3) clustered through Azure Table storage on
-# loopback. Prints the dashboard URLs and gateway addresses; Ctrl+C stops everything this script started.
+# on the standard ports), then SILOS silo processes (default 3; 5 works too) clustered through Azure Table storage
+# on loopback. Each silo runs under a supervisor that restarts it, with a back-off, whenever it exits (a crash, a
+# kill -9, or a silo paused past its death declaration that learns it was declared dead), and says so.
+# Prints the dashboard URLs and gateway addresses; Ctrl+C stops everything this script started.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -10,13 +12,13 @@ data="$root/.data"
 mkdir -p "$data/logs"
 
 azurite_pid=""
-silo_pids=()
+supervisor_pids=()
 cleanup() {
   trap - INT TERM EXIT
   [[ -n "${sleeper:-}" ]] && kill "$sleeper" 2>/dev/null || true
   echo; echo "Stopping..."
-  for pid in "${silo_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${silo_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${supervisor_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${supervisor_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [[ -n "$azurite_pid" ]]; then bash tools/azurite/azurite.sh stop "$azurite_pid"; fi
   echo "Stopped."
 }
@@ -33,27 +35,51 @@ echo "Building the silo..."
 dotnet build Silo/Silo.csproj -c Release -v quiet -nologo -clp:NoSummary >"$data/logs/build.log" 2>&1 \
   || { cat "$data/logs/build.log"; exit 1; }
 
-for ((i = 0; i < silos; i++)); do
-  LockService__SiloPort=$((11111 + i)) LockService__GatewayPort=$((30000 + i)) LockService__HttpPort=$((8080 + i)) \
-    dotnet "Silo/bin/Release/net10.0/LockService.Silo.dll" --contentRoot "$root/Silo" >"$data/logs/silo-$i.log" 2>&1 &
-  silo_pids+=($!)
-done
+# Runs silo $1 until told to stop (SIGTERM), restarting it whenever it exits: after 1 s, doubling up to 30 s
+# while it keeps failing within 30 s of its start, back to 1 s once it has run longer. Its PID is in .data/silo-N.pid.
+supervise() {
+  local i=$1 backoff=1 pid="" code started
+  trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; [[ -n "$pid" ]] && wait "$pid" 2>/dev/null; exit 0' TERM
+  while true; do
+    started=$SECONDS
+    LockService__SiloPort=$((11111 + i)) LockService__GatewayPort=$((30000 + i)) LockService__HttpPort=$((8080 + i)) \
+      dotnet "Silo/bin/Release/net10.0/LockService.Silo.dll" --contentRoot "$root/Silo" >>"$data/logs/silo-$i.log" 2>&1 &
+    pid=$!
+    echo "$pid" >"$data/silo-$i.pid"
+    code=0
+    { wait "$pid"; } 2>/dev/null || code=$?   # the braces silence bash's own "Killed" job report
+    if (( SECONDS - started >= 30 )); then backoff=1; fi
+    if (( code > 128 )); then why="killed by signal $((code - 128))"; else why="exit code $code"; fi
+    echo "[$(date +%H:%M:%S)] silo $i (pid $pid) exited ($why); restarting it in ${backoff} s. Log: .data/logs/silo-$i.log"
+    pid=""
+    sleep "$backoff" & wait $! || true
+    backoff=$(( backoff * 2 > 30 ? 30 : backoff * 2 ))
+  done
+}
 
 for ((i = 0; i < silos; i++)); do
-  for _ in $(seq 1 600); do
+  : >"$data/logs/silo-$i.log"
+  supervise "$i" &
+  supervisor_pids+=($!)
+done
+
+# A busy machine can take a minute or more to start several silos at once.
+for ((i = 0; i < silos; i++)); do
+  for _ in $(seq 1 1800); do
     curl -sf -o /dev/null "http://127.0.0.1:$((8080 + i))/healthz" && break
-    kill -0 "${silo_pids[$i]}" 2>/dev/null || { echo "silo $i exited; see .data/logs/silo-$i.log"; tail -20 "$data/logs/silo-$i.log"; exit 1; }
     sleep 0.1
   done
+  curl -sf -o /dev/null "http://127.0.0.1:$((8080 + i))/healthz" \
+    || { echo "silo $i did not start within 3 minutes; see .data/logs/silo-$i.log"; tail -20 "$data/logs/silo-$i.log"; exit 1; }
 done
 
 echo
 echo "LockService is running with $silos silos (logs in .data/logs/)."
 for ((i = 0; i < silos; i++)); do
-  echo "  silo $i: dashboard http://127.0.0.1:$((8080 + i))/dashboard  leases http://127.0.0.1:$((8080 + i))/leases  gateway 127.0.0.1:$((30000 + i))  pid ${silo_pids[$i]}"
+  echo "  silo $i: dashboard http://127.0.0.1:$((8080 + i))/dashboard  leases http://127.0.0.1:$((8080 + i))/leases  gateway 127.0.0.1:$((30000 + i))  pid $(cat "$data/silo-$i.pid")"
 done
-echo "Kill any silo (kill -9 PID) and the others carry on. Press Ctrl+C to stop everything."
-# Keep running while any silo does; a killed silo leaves the others serving.
+echo "Kill any silo (kill -9 \$(cat .data/silo-N.pid)): the others carry on, and it is restarted. Press Ctrl+C to stop everything."
+# Keep running until Ctrl+C; the supervisors restart silos that exit.
 sleep infinity &
 sleeper=$!
 wait "$sleeper" || true

@@ -6,7 +6,7 @@ namespace LockService.Testing;
 
 /// <summary>
 /// Starts and stops the repository's pinned Azurite through <c>tools/azurite/azurite.sh</c> (which installs it with
-/// npm when needed), on free loopback ports. Shared by the integration tests and bench/LoadBench (linked source).
+/// npm when needed), on free loopback ports. Shared by the integration tests, bench/LoadBench and bench/Chaos (linked source).
 /// </summary>
 public static class AzuriteScript
 {
@@ -18,7 +18,14 @@ public static class AzuriteScript
     public static async Task<(string Pid, string ConnectionString)> StartAsync(string dataDirectory = "memory", CancellationToken cancellationToken = default)
     {
         int blob = FreePort(), queue = FreePort(), table = FreePort();
+        return await StartAsync(dataDirectory, blob, queue, table, cancellationToken);
+    }
 
+    /// <summary>Starts an Azurite on the given ports (for example to restart one where it ran before).</summary>
+    /// <returns>The PID (for <see cref="StopAsync"/>) and the connection string.</returns>
+    public static async Task<(string Pid, string ConnectionString)> StartAsync(
+        string dataDirectory, int blob, int queue, int table, CancellationToken cancellationToken = default)
+    {
         // Not cancelled half-way: the script must hand back the PID of what it started, so it can be stopped.
         var output = await RunAsync(CancellationToken.None, "start", dataDirectory, blob.ToString(), queue.ToString(), table.ToString());
         var pid = output.Trim();

@@ -8,7 +8,7 @@ namespace LockService.Testing;
 
 /// <summary>
 /// An Orleans client host for a cluster of silo processes: Azure Table clustering on the same storage, cluster and
-/// service id. Shared by the multi-process integration tests and bench/LoadBench (linked source).
+/// service id. Shared by the multi-process integration tests, bench/LoadBench and bench/Chaos (linked source).
 /// </summary>
 public static class ClusterClientHost
 {

@@ -7,7 +7,7 @@ namespace LockService.Testing;
 /// <summary>
 /// Asks the replicas of a group for their own views (<see cref="IReplicaPeerGrain.Status"/>) through any grain
 /// factory (a cluster client works). No event exists to await a leader, so it polls. Shared by the multi-process
-/// integration tests and bench/LoadBench (linked source).
+/// integration tests, bench/LoadBench and bench/Chaos (linked source).
 /// </summary>
 public sealed class ReplicaProbe(IGrainFactory grains, int replicasPerGroup = 3)
 {

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace LockService.Testing;
@@ -71,13 +70,10 @@ public sealed class SiloProcess
 /// through <c>LockService__*</c> environment variables. Each silo runs under a small shell watchdog that SIGKILLs it
 /// when this process goes away, however it goes (a crash, a SIGKILL, a test run cancelled), so no silo outlives
 /// its owner; <see cref="DisposeAsync"/> and process exit kill them at once. Shared by the multi-process integration
-/// tests and bench/LoadBench (linked source).
+/// tests, bench/LoadBench and bench/Chaos (linked source).
 /// </summary>
 public sealed partial class SiloProcessCluster : IAsyncDisposable
 {
-    private const int SIGKILL = 9;
-    private const int SIGTERM = 15;
-
     // Runs the silo in the background, prints its PID, and SIGKILLs it as soon as the owner ($1) is gone.
     private const string WatchdogScript = """
         owner=$1; log=$2; shift 2
@@ -189,10 +185,28 @@ public sealed partial class SiloProcessCluster : IAsyncDisposable
         var before = Stopwatch.GetTimestamp();
         if (pid > 0 && silo.IsRunning)
         {
-            _ = kill(pid, SIGKILL);
+            _ = ProcessSignals.Send(pid, ProcessSignals.SIGKILL);
         }
 
         silo.Watchdog?.WaitForExit(10_000);
+        return before;
+    }
+
+    /// <summary>SIGSTOPs a running silo: it keeps its sockets but answers nothing until <see cref="Resume"/>.</summary>
+    /// <returns>The <see cref="Stopwatch"/> timestamp taken just before the signal.</returns>
+    public static long Pause(SiloProcess silo)
+    {
+        var before = Stopwatch.GetTimestamp();
+        _ = ProcessSignals.Send(silo.Pid, ProcessSignals.SIGSTOP);
+        return before;
+    }
+
+    /// <summary>SIGCONTs a silo stopped by <see cref="Pause"/>.</summary>
+    /// <returns>The <see cref="Stopwatch"/> timestamp taken just before the signal.</returns>
+    public static long Resume(SiloProcess silo)
+    {
+        var before = Stopwatch.GetTimestamp();
+        _ = ProcessSignals.Send(silo.Pid, ProcessSignals.SIGCONT);
         return before;
     }
 
@@ -203,7 +217,7 @@ public sealed partial class SiloProcessCluster : IAsyncDisposable
         var before = Stopwatch.GetTimestamp();
         if (silo.Pid > 0 && silo.IsRunning)
         {
-            _ = kill(silo.Pid, SIGTERM);
+            _ = ProcessSignals.Send(silo.Pid, ProcessSignals.SIGTERM);
         }
 
         if (silo.Watchdog is { } watchdog)
@@ -389,9 +403,4 @@ public sealed partial class SiloProcessCluster : IAsyncDisposable
 
     [GeneratedRegex(@"^S?[0-9.]+:(\d+)")]
     private static partial Regex SiloPortPattern();
-
-    [DllImport("libc", SetLastError = true)]
-#pragma warning disable SA1300, IDE1006 // the libc name
-    private static extern int kill(int pid, int signal);
-#pragma warning restore SA1300, IDE1006
 }
