@@ -16,6 +16,8 @@ internal sealed class ScenarioRunner
     private readonly Dictionary<string, (FencingToken Token, LockMode Mode)> _lastGrant = [];
     private readonly Dictionary<(string Lock, SessionId Session), FencingToken> _olderToken = [];
     private long _clockMs;
+    private readonly Dictionary<SessionId, (long RenewedAtMs, long TtlMs)> _modelSessions = [];
+    private long _modelClockMs;
 
     public ScenarioRunner(LeaseHarness harness)
     {
@@ -93,6 +95,8 @@ internal sealed class ScenarioRunner
         {
             CheckExpiryReleasesExactlyItsSessions(before, after, events);
         }
+
+        CheckExpiryTimes(command, answer, events);
 
         if (isDuplicate)
         {
@@ -269,6 +273,56 @@ internal sealed class ScenarioRunner
             Equal(queue.Take(granted.Count).ToList(), granted, $"waiters of '{name}' granted out of FIFO order");
             var remaining = after.TryGetValue(name, out var now) ? now.Waiters.Select(w => w.Request).ToList() : [];
             Equal(queue.Skip(granted.Count).ToList(), remaining.Take(queue.Count - granted.Count).ToList(), $"waiters of '{name}' reordered");
+        }
+    }
+
+    /// <summary>
+    /// When sessions expire, against a model kept apart from the state machine: the lease clock is the highest clock
+    /// value any applied OpenSession or Tick carried; a session's renewal point is its open's clock, moved to the
+    /// clock of each Tick that lists it; a Tick expires exactly the sessions whose renewal point plus TTL it reached
+    /// (no earlier, no later), and nothing else ends a session but its close.
+    /// </summary>
+    private void CheckExpiryTimes(LeaseCommand command, LeaseResult answer, List<LeaseEvent> events)
+    {
+        switch (command)
+        {
+            // Opened now (a duplicate is applied afresh once its client's record is gone), not a remembered answer.
+            case OpenSession open when answer is SessionOpened opened && !_modelSessions.ContainsKey(opened.Session) &&
+                                       Harness.Machine.GetSession(opened.Session) is not null:
+                _modelClockMs = Math.Max(_modelClockMs, open.ClockMs);
+                _modelSessions[opened.Session] = (_modelClockMs, open.TtlMs);
+                break;
+            case CloseSession close when answer is Done && Harness.Machine.GetSession(close.Session) is null:
+                _modelSessions.Remove(close.Session);
+                break;
+            case Tick tick:
+                _modelClockMs = Math.Max(_modelClockMs, tick.ClockMs);
+                foreach (var id in tick.Renewals)
+                {
+                    if (_modelSessions.TryGetValue(id, out var session))
+                    {
+                        _modelSessions[id] = (Math.Max(session.RenewedAtMs, _modelClockMs), session.TtlMs);
+                    }
+                }
+
+                var due = _modelSessions.Where(s => s.Value.RenewedAtMs + s.Value.TtlMs <= _modelClockMs).Select(s => s.Key).ToHashSet();
+                var expired = events.OfType<SessionEnded>().Where(e => e.Expired).Select(e => e.Session).ToHashSet();
+                True(due.SetEquals(expired),
+                    $"at lease clock {_modelClockMs} ms the sessions due are [{string.Join(", ", due)}] but the tick expired [{string.Join(", ", expired)}]");
+                foreach (var id in due)
+                {
+                    _modelSessions.Remove(id);
+                }
+
+                break;
+        }
+
+        Equal(_modelClockMs, Harness.Machine.ClockMs, "the lease clock is the highest clock value applied");
+        foreach (var (id, (renewedAtMs, ttlMs)) in _modelSessions)
+        {
+            var session = Harness.Machine.GetSession(id);
+            True(session is not null && session.DeadlineMs == renewedAtMs + ttlMs,
+                $"session {id} should live until {renewedAtMs + ttlMs} ms; the state machine says {session?.DeadlineMs.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "gone"}");
         }
     }
 
