@@ -168,20 +168,28 @@ public sealed class InvariantChecker(IReadOnlyList<SimReplica> replicas)
         }
     }
 
+    private void CheckCommitted(SimReplica replica, RaftNode node) => replica.CheckedCommit = CheckCommitted(replica.Id, node, replica.CheckedCommit);
+
+    /// <summary>
+    /// Registers what the node of a stale second activation of a replica (one the simulator does not observe as the
+    /// replica) has seen committed: it may answer clients from it. Returns the new <paramref name="checkedCommit"/>.
+    /// </summary>
+    public long ObserveStaleActivation(int replicaId, RaftNode node, long checkedCommit) => CheckCommitted(replicaId, node, checkedCommit);
+
     /// <summary>Registers newly committed entries; a committed index never changes its entry.</summary>
-    private void CheckCommitted(SimReplica replica, RaftNode node)
+    private long CheckCommitted(int replicaId, RaftNode node, long checkedCommit)
     {
         var commit = node.CommitIndex;
-        if (commit <= replica.CheckedCommit)
+        if (commit <= checkedCommit)
         {
-            return;
+            return checkedCommit;
         }
 
-        for (var index = Math.Max(replica.CheckedCommit, node.SnapshotIndex) + 1; index <= commit; index++)
+        for (var index = Math.Max(checkedCommit, node.SnapshotIndex) + 1; index <= commit; index++)
         {
             if (!node.TryGetTerm(index, out var term))
             {
-                throw new InvariantViolation($"replica {replica.Id} committed {index} but its log does not hold it ({node})");
+                throw new InvariantViolation($"replica {replicaId} committed {index} but its log does not hold it ({node})");
             }
 
             if (index < committedTerms.Count && committedTerms[(int)index] == 0)
@@ -193,7 +201,7 @@ public sealed class InvariantChecker(IReadOnlyList<SimReplica> replicas)
             {
                 if (committedTerms[(int)index] != term)
                 {
-                    throw new InvariantViolation($"state machine safety: replica {replica.Id} committed {index}@{term}, but {index}@{committedTerms[(int)index]} was committed before");
+                    throw new InvariantViolation($"state machine safety: replica {replicaId} committed {index}@{term}, but {index}@{committedTerms[(int)index]} was committed before");
                 }
 
                 committingTerms[(int)index] = Math.Min(committingTerms[(int)index], node.Term);
@@ -212,8 +220,8 @@ public sealed class InvariantChecker(IReadOnlyList<SimReplica> replicas)
             }
         }
 
-        replica.CheckedCommit = commit;
         HighestCommitted = Math.Max(HighestCommitted, commit);
+        return commit;
     }
 
     /// <summary>No committed entry is ever lost: a majority holds the highest committed entry durably (log or snapshot).</summary>

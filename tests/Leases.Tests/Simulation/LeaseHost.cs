@@ -31,6 +31,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     private long nextTicket;
     private int activationNumber;
     private long pausedUntilMicros;
+    private Activation? nextRoute;
 
     public int Id { get; } = id;
 
@@ -115,19 +116,35 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     public void IsCurrent(string name, Client.FencingToken token, Action<IsCurrentReply> reply) =>
         Call(new ReplicaRequest.IsCurrent(name, token), r => reply(ReplicaWire.ToIsCurrentReply(r)));
 
-    private void Call(ReplicaRequest request, Action<ReplicaReply> reply) => WhenRunning(() =>
+    /// <summary>
+    /// With two live activations, the directory may route a call to either: picks the one the next call goes to, and
+    /// says whether it is the current one (a renewal that reaches a stale activation never reached the leader).
+    /// </summary>
+    public bool RouteNextCall()
+    {
+        nextRoute = activations.Count <= 1 ? null : activations[world.Sim.Random.Next(activations.Count)];
+        return nextRoute is null || nextRoute.IsPrimary;
+    }
+
+    private void Call(ReplicaRequest request, Action<ReplicaReply> reply)
+    {
+        var route = nextRoute;
+        nextRoute = null;
+        WhenRunning(() => CallNow(route, request, reply));
+    }
+
+    private void CallNow(Activation? route, ReplicaRequest request, Action<ReplicaReply> reply)
     {
         if (activations.Count == 0)
         {
             return; // down: the request is lost
         }
 
-        // With two live activations, the directory may route a call to either.
-        var to = activations[activations.Count == 1 ? 0 : world.Sim.Random.Next(activations.Count)];
+        var to = route is not null && activations.Contains(route) ? route : activations[0];
         var ticket = ++nextTicket;
         to.Calls[ticket] = reply;
         Input(to, c => c.Request(ticket, request, LocalNow));
-    });
+    }
 
     // ---- Host faults ----
 
@@ -408,6 +425,9 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
         public bool IsPrimary { get; set; } = true;
 
+        /// <summary>While stale: the highest commit index of its node already registered with the checker.</summary>
+        public long CheckedCommit { get; set; }
+
         public Dictionary<long, Action<ReplicaReply>> Calls { get; } = [];
     }
 
@@ -431,6 +451,10 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             if (Current)
             {
                 World.Sim.Checker.Observe(Replica);
+            }
+            else
+            {
+                activation.CheckedCommit = World.Sim.Checker.ObserveStaleActivation(host.Id, activation.Core.Raft, activation.CheckedCommit);
             }
         }
 

@@ -116,7 +116,11 @@ internal sealed class LeaseWorld
         {
             if (Sim.Replicas[replica].IsUp)
             {
-                renews?.OnRenewingArrival(replica, Sim.NowMicros);
+                if (hosts[replica].RouteNextCall())
+                {
+                    renews?.OnRenewingArrival(replica, Sim.NowMicros);
+                }
+
                 deliver(hosts[replica]);
             }
         });
