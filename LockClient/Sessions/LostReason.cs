@@ -14,6 +14,12 @@ internal enum LostReason
 
     /// <summary>The client was disposed; its sessions were closed.</summary>
     ClientDisposed,
+
+    /// <summary>
+    /// The service refused the client's identity in the group for too many unacknowledged answers; the client took a
+    /// fresh identity, and the old identity's sessions cannot be used any more (they expire on the service).
+    /// </summary>
+    IdentityReset,
 }
 
 internal static class LostReasonExtensions
@@ -23,6 +29,7 @@ internal static class LostReasonExtensions
         LostReason.LeaseDeadlinePassed => "lease_deadline",
         LostReason.SessionExpired => "session_expired",
         LostReason.Revoked => "revoked",
+        LostReason.IdentityReset => "identity_reset",
         _ => "client_disposed",
     };
 }

@@ -15,7 +15,7 @@ internal sealed class SessionPool : IAsyncDisposable
     private readonly LockClientOptions _options;
     private readonly TimeProvider _time;
     private readonly RetryingCaller _caller;
-    private readonly RequestIds _ids;
+    private readonly ClientIdentities _identities;
     private readonly Backoff _backoff;
     private readonly LockClientMetrics _metrics;
     private readonly ILogger _logger;
@@ -26,14 +26,14 @@ internal sealed class SessionPool : IAsyncDisposable
     private bool _disposed;
 
     public SessionPool(
-        ILockServiceTransport transport, LockClientOptions options, TimeProvider time, RetryingCaller caller, RequestIds ids,
+        ILockServiceTransport transport, LockClientOptions options, TimeProvider time, RetryingCaller caller, ClientIdentities identities,
         Backoff backoff, LockClientMetrics metrics, ILogger logger)
     {
         _transport = transport;
         _options = options;
         _time = time;
         _caller = caller;
-        _ids = ids;
+        _identities = identities;
         _backoff = backoff;
         _metrics = metrics;
         _logger = logger;
@@ -175,20 +175,63 @@ internal sealed class SessionPool : IAsyncDisposable
     private async Task<GroupSession> OpenAsync(int group)
     {
         await Task.Yield();
-        var request = new OpenSessionRequest(_ids.Next(), (long)_options.SessionTtl.TotalMilliseconds, _ids.AnsweredBelow);
-        try
+        for (var identity = 0; ; identity++)
         {
-            return await OpenWithAsync(group, request).ConfigureAwait(false);
-        }
-        finally
-        {
-            _ids.Complete(request.Request);
+            var ids = _identities.For(group);
+            var request = new OpenSessionRequest(ids.Next(), (long)_options.SessionTtl.TotalMilliseconds, ids.AnsweredBelow);
+            try
+            {
+                var reply = await OpenWithAsync(group, ids, request).ConfigureAwait(false);
+                if (reply.Session is { } session)
+                {
+                    return session;
+                }
+
+                if (identity > 0)
+                {
+                    throw LockServiceClient.ToException("open a session", null, reply.Status, reply.Message);
+                }
+
+                ResetIdentity(group, ids); // a fresh identity has no unacknowledged answers: open with it
+            }
+            finally
+            {
+                // An open that ended without an answer may still open a session on the service: nobody renews it, and
+                // it expires after its TTL (its id is never sent again, so it cannot be confused with a later one).
+                ids.Complete(request.Request);
+            }
         }
     }
 
-    private async Task<GroupSession> OpenWithAsync(int group, OpenSessionRequest request)
+    /// <summary>
+    /// The service refused this identity in <paramref name="group"/> for too many unacknowledged answers: take a fresh
+    /// one and give up the sessions of the old one (the service accepts their requests only from it).
+    /// </summary>
+    public void ResetIdentity(int group, RequestIds worn)
     {
+        if (_identities.Replace(group, worn))
+        {
+            Log.IdentityReset(_logger, group, worn.ClientId);
+        }
 
+        List<Task<GroupSession>> sessions;
+        lock (_gate)
+        {
+            sessions = [.. _current.Values];
+        }
+
+        foreach (var opening in sessions)
+        {
+            if (opening.IsCompletedSuccessfully && opening.Result.Group == group && opening.Result.Ids == worn)
+            {
+                opening.Result.MarkLost(LostReason.IdentityReset);
+            }
+        }
+    }
+
+    /// <returns>The session; or none when the service refused this identity for its unacknowledged answers.</returns>
+    private async Task<(GroupSession? Session, ReplyStatus Status, string? Message)> OpenWithAsync(int group, RequestIds ids, OpenSessionRequest request)
+    {
         // The first send time, not the last: a retried open returns the answer remembered from its first
         // application, whose renewal point may precede any later attempt.
         var sentAt = _time.GetTimestamp();
@@ -198,10 +241,12 @@ internal sealed class SessionPool : IAsyncDisposable
         switch (reply.Status)
         {
             case ReplyStatus.Ok:
-                var session = new GroupSession(group, reply.SessionId, TimeSpan.FromMilliseconds(reply.TtlMs), sentAt, _options, _time, OnSessionLost);
+                var session = new GroupSession(group, reply.SessionId, ids, TimeSpan.FromMilliseconds(reply.TtlMs), sentAt, _options, _time, OnSessionLost);
                 Log.SessionOpened(_logger, session.Id, group, reply.TtlMs);
                 RunInBackground(ct => KeepAliveLoopAsync(session, ct), "keepalive", group);
-                return session;
+                return (session, reply.Status, null);
+            case ReplyStatus.LimitExceeded when ReplyInfo.IsPendingRequestLimit(reply.Status, reply.Message):
+                return (null, reply.Status, reply.Message);
             case ReplyStatus.InvalidTtl:
                 throw new InvalidSessionTtlException(
                     $"The lock service refused the session TTL {_options.SessionTtl}: {reply.Message ?? "out of its accepted range"}. Change LockClientOptions.SessionTtl.");
@@ -279,7 +324,8 @@ internal sealed class SessionPool : IAsyncDisposable
     {
         try
         {
-            var request = new CloseSessionRequest(_ids.Next(), session.Id, _ids.AnsweredBelow);
+            var ids = session.Ids;
+            var request = new CloseSessionRequest(ids.Next(), session.Id, ids.AnsweredBelow);
             try
             {
                 using var timeout = new CancellationTokenSource(_options.CallTimeout, _time);
@@ -288,11 +334,12 @@ internal sealed class SessionPool : IAsyncDisposable
             }
             finally
             {
-                _ids.Complete(request.Request);
+                ids.Complete(request.Request);
             }
         }
         catch (OperationCanceledException)
         {
+            // Best effort: a session not closed expires after its TTL.
         }
     }
 }

@@ -165,7 +165,7 @@ public sealed class SessionTests
         var lease = options.LocalLeaseFor(options.SessionTtl);
         Assert.Equal(TimeSpan.FromMilliseconds(9800), lease);
         LostReason? lost = null;
-        using var session = new GroupSession(0, Guid.NewGuid(), options.SessionTtl, time.GetTimestamp(), options, time, (_, r, _) => lost = r);
+        using var session = new GroupSession(0, Guid.NewGuid(), new Client.Transport.RequestIds(Guid.NewGuid()), options.SessionTtl, time.GetTimestamp(), options, time, (_, r, _) => lost = r);
 
         time.Advance(TimeSpan.FromSeconds(3));
         var sentAt = time.GetTimestamp();
@@ -184,7 +184,7 @@ public sealed class SessionTests
     {
         var time = new FakeTimeProvider();
         var options = new LockClientOptions();
-        using var session = new GroupSession(0, Guid.NewGuid(), options.SessionTtl, time.GetTimestamp(), options, time, (_, _, _) => { });
+        using var session = new GroupSession(0, Guid.NewGuid(), new Client.Transport.RequestIds(Guid.NewGuid()), options.SessionTtl, time.GetTimestamp(), options, time, (_, _, _) => { });
         var early = time.GetTimestamp();
         time.Advance(TimeSpan.FromSeconds(4));
         session.Renewed(time.GetTimestamp(), options.SessionTtl);

@@ -17,9 +17,10 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
     private readonly Dictionary<Guid, Session> _sessions = [];
     private readonly HashSet<Guid> _expired = [];
     private readonly Dictionary<string, Lock> _locks = [];
-    private readonly Dictionary<Guid, ClientRecord> _clients = [];
+    private readonly Dictionary<(int Group, Guid Client), ClientRecord> _clients = [];
     private readonly List<(string Operation, object Request)> _calls = [];
     private readonly ITimer _ticker;
+    private int _applyingGroup; // the group of the command being applied (under _gate)
     private long _index;
 
     public FakeLockService(FakeTimeProvider time, int groupCount = 1)
@@ -51,7 +52,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
         {
             lock (_gate)
             {
-                return [.. _clients.Keys];
+                return [.. _clients.Keys.Select(k => k.Client).Distinct()];
             }
         }
     }
@@ -61,7 +62,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
     {
         lock (_gate)
         {
-            return _clients.TryGetValue(clientId, out var c) ? c.Answers.Count : 0;
+            return _clients.Where(c => c.Key.Client == clientId).Sum(c => c.Value.Answers.Count);
         }
     }
 
@@ -158,7 +159,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
             var session = new Session(Guid.NewGuid(), request.TtlMs, _time.GetTimestamp());
             _sessions[session.Id] = session;
             return Remember(request.Request, new SessionReply(ReplyStatus.Ok, session.Id, request.TtlMs));
-        }, (request.Request, request.AnsweredBelow));
+        }, (group, request.Request, request.AnsweredBelow));
 
     public Task<SessionReply> KeepAliveAsync(int group, KeepAliveRequest request, CancellationToken cancellationToken) =>
         Handle("keepalive", request, s => new SessionReply(s, request.SessionId, 0), completions =>
@@ -181,7 +182,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
             }
 
             return Remember(request.Request, new SessionReply(ReplyStatus.Ok, request.SessionId, 0));
-        }, (request.Request, request.AnsweredBelow));
+        }, (group, request.Request, request.AnsweredBelow));
 
     public Task<AcquireReply> AcquireAsync(int group, AcquireRequest request, CancellationToken cancellationToken)
     {
@@ -198,7 +199,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
         Task<AcquireReply> result;
         lock (_gate)
         {
-            result = Acquire(request, completions);
+            result = Acquire(group, request, completions);
         }
 
         completions.ForEach(c => c());
@@ -228,7 +229,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
 
             var stale = l is not null && l.Highest > request.Token;
             return Remember(request.Request, new ReleaseReply(stale ? ReplyStatus.StaleToken : ReplyStatus.NotHolder));
-        }, (request.Request, request.AnsweredBelow));
+        }, (group, request.Request, request.AnsweredBelow));
 
     public Task<ReleaseReply> CancelWaitAsync(int group, CancelWaitRequest request, CancellationToken cancellationToken) =>
         Handle("cancel-wait", request, s => new ReleaseReply(s), completions =>
@@ -248,7 +249,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
             }
 
             return Remember(request.Request, new ReleaseReply(ReplyStatus.Ok));
-        }, (request.Request, request.AnsweredBelow));
+        }, (group, request.Request, request.AnsweredBelow));
 
     public Task<DescribeReply> DescribeAsync(int group, string name, CancellationToken cancellationToken) =>
         Handle("describe", name, s => new DescribeReply(s, name, [], []), completions =>
@@ -272,7 +273,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
     public void Dispose() => _ticker.Dispose();
 
     private Task<T> Handle<T>(
-        string operation, object request, Func<ReplyStatus, T> faulted, Func<List<Action>, T> apply, (RequestId Id, long AnsweredBelow)? id = null)
+        string operation, object request, Func<ReplyStatus, T> faulted, Func<List<Action>, T> apply, (int Group, RequestId Id, long AnsweredBelow)? id = null)
         where T : class
     {
         var completions = new List<Action>();
@@ -286,7 +287,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
             }
 
             object? remembered = null;
-            if (id is { } command && Admit(command.Id, command.AnsweredBelow, out remembered) is { } refusal)
+            if (id is { } command && Admit(command.Group, command.Id, command.AnsweredBelow, out remembered) is { } refusal)
             {
                 reply = (T)Refusal(faulted(refusal), refusal);
             }
@@ -305,11 +306,12 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
     /// of an acknowledged request (InvalidArgument, as AlreadyAnswered reads on the wire) and a new request beyond the
     /// limit of kept answers (LimitExceeded); hand back a remembered answer.
     /// </summary>
-    private ReplyStatus? Admit(RequestId id, long answeredBelow, out object? remembered)
+    private ReplyStatus? Admit(int group, RequestId id, long answeredBelow, out object? remembered)
     {
-        if (!_clients.TryGetValue(id.ClientId, out var client))
+        _applyingGroup = group;
+        if (!_clients.TryGetValue((group, id.ClientId), out var client))
         {
-            _clients[id.ClientId] = client = new ClientRecord();
+            _clients[(group, id.ClientId)] = client = new ClientRecord();
         }
 
         if (answeredBelow > client.AnsweredBelow)
@@ -354,7 +356,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
     private T Remember<T>(RequestId id, T reply)
         where T : class
     {
-        if (_clients.TryGetValue(id.ClientId, out var client))
+        if (_clients.TryGetValue((_applyingGroup, id.ClientId), out var client))
         {
             client.Answers[id.Sequence] = reply;
         }
@@ -362,18 +364,18 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
         return reply;
     }
 
-    private void UpdateAnswer(RequestId id, object reply)
+    private void UpdateAnswer(int group, RequestId id, object reply)
     {
-        if (_clients.TryGetValue(id.ClientId, out var client) && client.Answers.ContainsKey(id.Sequence))
+        if (_clients.TryGetValue((group, id.ClientId), out var client) && client.Answers.ContainsKey(id.Sequence))
         {
             client.Answers[id.Sequence] = reply;
         }
     }
 
-    private Task<AcquireReply> Acquire(AcquireRequest request, List<Action> completions)
+    private Task<AcquireReply> Acquire(int group, AcquireRequest request, List<Action> completions)
     {
         var id = request.Request;
-        var refusal = Admit(id, request.AnsweredBelow, out var remembered);
+        var refusal = Admit(group, id, request.AnsweredBelow, out var remembered);
         var staleWait = refusal == ReplyStatus.InvalidArgument && request.WaitMs > 0;
         if (refusal is { } refused && !staleWait)
         {
@@ -417,7 +419,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
                 return Task.FromResult(Remember(id, new AcquireReply(ReplyStatus.Busy, default, 0)));
             }
 
-            waiter = new Waiter(id, request.SessionId, request.Mode, _time.GetTimestamp() + request.WaitMs * _time.TimestampFrequency / 1000);
+            waiter = new Waiter(group, id, request.SessionId, request.Mode, _time.GetTimestamp() + request.WaitMs * _time.TimestampFrequency / 1000);
             l.Waiters.Add(waiter);
             Remember(id, new AcquireReply(ReplyStatus.Queued, default, l.Waiters.Count - 1));
         }
@@ -451,7 +453,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
 
     private void Answer(Waiter waiter, AcquireReply reply, List<Action> completions)
     {
-        UpdateAnswer(waiter.Request, reply);
+        UpdateAnswer(waiter.Group, waiter.Request, reply);
         if (waiter.Poll is { } poll)
         {
             completions.Add(() => poll.TrySetResult(reply));
@@ -521,8 +523,10 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
         public Dictionary<long, object> Answers { get; } = [];
     }
 
-    private sealed class Waiter(RequestId request, Guid session, LockMode mode, long deadline)
+    private sealed class Waiter(int group, RequestId request, Guid session, LockMode mode, long deadline)
     {
+        public int Group { get; } = group;
+
         public RequestId Request { get; } = request;
 
         public Guid Session { get; } = session;
