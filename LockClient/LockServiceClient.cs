@@ -41,8 +41,9 @@ internal sealed class LockServiceClient : ILockClient
         _time = time ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("LockService.Client");
         _metrics = new LockClientMetrics(meterFactory);
-        _ids = new ClientIdentities(clientId ?? Guid.NewGuid());
-        _backoff = new Backoff(Backoff.DefaultInitial, Backoff.DefaultCap, random ?? new Random());
+        random ??= new Random();
+        _ids = new ClientIdentities(clientId ?? Guid.NewGuid(), random);
+        _backoff = new Backoff(Backoff.DefaultInitial, Backoff.DefaultCap, random);
         _caller = new RetryingCaller(options, _time, _backoff, _metrics, _logger);
         Sessions = new SessionPool(transport, options, _time, _caller, _ids, _backoff, _metrics, _logger);
     }

@@ -46,15 +46,23 @@ internal sealed class SessionPool : IAsyncDisposable
         while (true)
         {
             Task<GroupSession> opening;
+            TaskCompletionSource<GroupSession>? mine = null;
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 if (!_current.TryGetValue(group, out opening!) || opening.IsFaulted || opening.IsCanceled ||
                     (opening.IsCompletedSuccessfully && opening.Result.IsLost))
                 {
-                    opening = OpenAsync(group);
+                    mine = new TaskCompletionSource<GroupSession>();
+                    opening = mine.Task;
                     _current[group] = opening;
                 }
+            }
+
+            if (mine is not null)
+            {
+                // Opened outside the lock, on the caller's flow (no thread-pool hop, so a simulation stays deterministic).
+                _ = CompleteAsync(mine, OpenAsync(group));
             }
 
             try
@@ -92,7 +100,7 @@ internal sealed class SessionPool : IAsyncDisposable
     /// <summary>Runs cleanup work that must outlive its caller, so that dispose can wait for it.</summary>
     public void RunInBackground(Func<CancellationToken, Task> work, string operation, int group)
     {
-        Task task;
+        CancellationToken disposing;
         lock (_gate)
         {
             if (_disposed)
@@ -100,7 +108,23 @@ internal sealed class SessionPool : IAsyncDisposable
                 return;
             }
 
-            task = Task.Run(() => work(_disposing.Token));
+            disposing = _disposing.Token;
+        }
+
+        // Started on the caller's flow up to its first wait, not on the thread pool: the work's continuations then
+        // run where its awaited calls and timers complete (deterministic under a simulated transport and clock).
+        Task task;
+        try
+        {
+            task = work(disposing);
+        }
+        catch (Exception e)
+        {
+            task = Task.FromException(e);
+        }
+
+        lock (_gate)
+        {
             _background.Add(task);
         }
 
@@ -172,9 +196,24 @@ internal sealed class SessionPool : IAsyncDisposable
         _disposing.Dispose();
     }
 
+    private static async Task CompleteAsync(TaskCompletionSource<GroupSession> opening, Task<GroupSession> open)
+    {
+        try
+        {
+            opening.TrySetResult(await open.ConfigureAwait(false));
+        }
+        catch (OperationCanceledException e)
+        {
+            opening.TrySetCanceled(e.CancellationToken);
+        }
+        catch (Exception e)
+        {
+            opening.TrySetException(e);
+        }
+    }
+
     private async Task<GroupSession> OpenAsync(int group)
     {
-        await Task.Yield();
         for (var identity = 0; ; identity++)
         {
             var ids = _identities.For(group);

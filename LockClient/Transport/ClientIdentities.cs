@@ -6,7 +6,7 @@ namespace LockService.Client.Transport;
 /// another group may forget. All groups start with the same client id; a group whose service refused the client
 /// for too many unacknowledged answers gets a fresh one (see <see cref="Replace"/>).
 /// </summary>
-internal sealed class ClientIdentities(Guid clientId)
+internal sealed class ClientIdentities(Guid clientId, Random random)
 {
     private readonly Dictionary<int, RequestIds> _groups = [];
 
@@ -41,8 +41,20 @@ internal sealed class ClientIdentities(Guid clientId)
                 return false;
             }
 
-            _groups[group] = new RequestIds(Guid.NewGuid());
+            _groups[group] = new RequestIds(NewClientId());
             return true;
         }
+    }
+
+    /// <summary>From the client's random source, so a seeded client (the simulation's) stays reproducible.</summary>
+    private Guid NewClientId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        lock (random)
+        {
+            random.NextBytes(bytes);
+        }
+
+        return new Guid(bytes);
     }
 }
