@@ -163,7 +163,7 @@ public sealed class SessionTests
         var time = new FakeTimeProvider();
         var options = new LockClientOptions { SessionTtl = TimeSpan.FromSeconds(10), ClockRateBound = 0.01, LeaseSafetyMargin = TimeSpan.FromMilliseconds(100) };
         var lease = options.LocalLeaseFor(options.SessionTtl);
-        Assert.Equal(TimeSpan.FromMilliseconds(9800), lease);
+        Assert.Equal(TimeSpan.FromMilliseconds(9799), lease); // 10 s · 0.99 − 1 ms (rounding) − 100 ms
         LostReason? lost = null;
         using var session = new GroupSession(0, Guid.NewGuid(), new Client.Transport.RequestIds(Guid.NewGuid()), options.SessionTtl, time.GetTimestamp(), options, time, (_, r, _) => lost = r);
 
