@@ -201,7 +201,7 @@ internal sealed class LockServiceClient : ILockClient
                     }
                     catch (Exception e) when (e is LockServiceUnavailableException or LockServiceOverloadedException)
                     {
-                        await Task.Delay(_backoff.Delay(attempt), _time, stop).ConfigureAwait(false);
+                        await _time.DelayAsync(_backoff.Delay(attempt), stop).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is LockNotHeldException or StaleFencingTokenException)
                     {
@@ -459,7 +459,7 @@ internal sealed class LockServiceClient : ILockClient
                 if (ids.AnsweredBelow <= acquire.Request.Sequence)
                 {
                     // An older request is still in flight, so a probe could not carry AnsweredBelow past this one.
-                    await Task.Delay(_backoff.Delay(attempt), _time, token).ConfigureAwait(false);
+                    await _time.DelayAsync(_backoff.Delay(attempt), token).ConfigureAwait(false);
                     continue;
                 }
 
@@ -488,7 +488,7 @@ internal sealed class LockServiceClient : ILockClient
                 catch (Exception e) when (e is LockServiceUnavailableException or LockServiceOverloadedException)
                 {
                     // The service is still away: keep trying while the session lives.
-                    await Task.Delay(_backoff.Delay(attempt), _time, token).ConfigureAwait(false);
+                    await _time.DelayAsync(_backoff.Delay(attempt), token).ConfigureAwait(false);
                     continue;
                 }
 

@@ -67,7 +67,7 @@ internal sealed class SessionPool : IAsyncDisposable
 
             try
             {
-                var session = await opening.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var session = await opening.WithTimeout(Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false);
                 if (!session.IsLost)
                 {
                     return session;
@@ -178,7 +178,7 @@ internal sealed class SessionPool : IAsyncDisposable
 
         try
         {
-            await Task.WhenAll(background).WaitAsync(_options.CallTimeout, _time).ConfigureAwait(false);
+            await Task.WhenAll(background).WithTimeout(_options.CallTimeout, _time, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -304,7 +304,7 @@ internal sealed class SessionPool : IAsyncDisposable
         {
             while (!stop.IsCancellationRequested)
             {
-                await Task.Delay(_options.EffectiveKeepAliveInterval, _time, stop).ConfigureAwait(false);
+                await _time.DelayAsync(_options.EffectiveKeepAliveInterval, stop).ConfigureAwait(false);
                 for (var attempt = 0; !stop.IsCancellationRequested; attempt++)
                 {
                     var sentAt = _time.GetTimestamp();
@@ -324,7 +324,7 @@ internal sealed class SessionPool : IAsyncDisposable
                     var delay = _backoff.Delay(attempt);
                     _metrics.Retried("keepalive", reply.Status.ToString());
                     Log.KeepAliveRetry(_logger, session.Id, reply.Status, (long)delay.TotalMilliseconds);
-                    await Task.Delay(delay, _time, stop).ConfigureAwait(false);
+                    await _time.DelayAsync(delay, stop).ConfigureAwait(false);
                 }
             }
         }

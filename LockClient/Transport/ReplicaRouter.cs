@@ -73,7 +73,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
         LockTopology topology;
         try
         {
-            topology = await channel.ReadTopologyAsync().WaitAsync(options.CallTimeout, time, cancellationToken).ConfigureAwait(false);
+            topology = await channel.ReadTopologyAsync().WithTimeout(options.CallTimeout, time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -194,7 +194,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
 
             try
             {
-                return (await primary.WaitAsync(remaining < probeDelay ? remaining : probeDelay, time, cancellationToken).ConfigureAwait(false), replica);
+                return (await primary.WithTimeout(remaining < probeDelay ? remaining : probeDelay, time, cancellationToken).ConfigureAwait(false), replica);
             }
             catch (TimeoutException) when (!primary.IsCompleted)
             {
@@ -208,7 +208,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
             probeTarget = (probeTarget + 1) % replicas == replica ? (probeTarget + 2) % replicas : (probeTarget + 1) % replicas;
             try
             {
-                var probe = await call(channel, probeTarget).WaitAsync(probeDelay, time, cancellationToken).ConfigureAwait(false);
+                var probe = await call(channel, probeTarget).WithTimeout(probeDelay, time, cancellationToken).ConfigureAwait(false);
                 var (status, hint) = StatusAndHint(probe);
                 if (status != ReplyStatus.NotLeader)
                 {
