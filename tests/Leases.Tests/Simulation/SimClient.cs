@@ -29,6 +29,7 @@ internal sealed class SimClient
     private readonly Dictionary<RequestId, long> firstSentMicros = [];
     private readonly List<LockHandle> granted = [];
     private readonly Dictionary<string, int> acquiring = [];
+    private readonly Dictionary<Guid, long> deadlinesSeen = [];
     private readonly long requestTimeoutMicros;
     private readonly long pollMicros;
     private LockServiceClient sdk;
@@ -49,7 +50,7 @@ internal sealed class SimClient
             : long.MaxValue;
         requestTimeoutMicros = 1_000_000 + random.NextInt64(3_000_000);
         pollMicros = 100_000 + random.NextInt64(1_500_000);
-        Process = new SimProcess(world.Sim, Clock);
+        Process = new SimProcess(world.Sim, Clock) { AfterStep = ObserveSessions };
         Time = new SimTimeProvider(Process);
         sdk = NewSdk();
     }
@@ -112,22 +113,12 @@ internal sealed class SimClient
         {
             session.Opened(Hosting.LeaseIds.ToSessionId(reply.SessionId));
             sessions[reply.SessionId] = session;
-            Acknowledged(session, reply.SessionId);
         }
     }
 
     public void OnKeepAliveAnswered(ClientSession? session, SessionReply reply)
     {
-        if (session is null)
-        {
-            return;
-        }
-
-        if (reply.Status == ReplyStatus.Ok)
-        {
-            Acknowledged(session, reply.SessionId);
-        }
-        else if (reply.Status is ReplyStatus.SessionExpired or ReplyStatus.UnknownSession)
+        if (session is not null && reply.Status is ReplyStatus.SessionExpired or ReplyStatus.UnknownSession)
         {
             world.Checker.OnToldExpired(session);
         }
@@ -175,20 +166,33 @@ internal sealed class SimClient
         bool Old(RequestId request) => firstSentMicros.TryGetValue(request, out var sent) && now - sent >= graceMicros;
     }
 
-    private void Acknowledged(ClientSession session, Guid sessionId)
+    /// <summary>
+    /// After each step of the process: the sessions the SDK uses, and their deadlines, as the SDK holds them. A session
+    /// the SDK took up is followed until it gives it up (its lost token); each move of its deadline is an
+    /// acknowledged renewal the SDK acted on (the SDK may act on an answer later than it arrived, e.g. a leader's
+    /// answer noticed after a probe of another replica, so the wire alone cannot say).
+    /// </summary>
+    private void ObserveSessions()
     {
-        if (sdk.Sessions.LiveSessions().FirstOrDefault(s => s.Id == sessionId) is not { } believed)
+        foreach (var believed in sdk.Sessions.LiveSessions())
         {
-            return; // the SDK does not use this session (any more): its answer changes no belief
-        }
+            if (sessions.GetValueOrDefault(believed.Id) is not { } session)
+            {
+                throw new InvariantViolation($"{this}'s SDK uses session {believed.Id}, which no open answer it received created");
+            }
 
-        if (session.Believed is null)
-        {
-            session.Believed = () => believed.Deadline;
-            believed.LostToken.Register(() => session.Lost(world.Sim.NowMicros));
-        }
+            if (session.Believed is null)
+            {
+                session.Believed = () => believed.Deadline;
+                believed.LostToken.Register(() => session.Lost(world.Sim.NowMicros));
+            }
 
-        world.Checker.OnRenewalAcknowledged(session, Clock.NowMicros);
+            if (deadlinesSeen.GetValueOrDefault(believed.Id) != believed.Deadline)
+            {
+                deadlinesSeen[believed.Id] = believed.Deadline;
+                world.Checker.OnRenewalAcknowledged(session, Clock.NowMicros);
+            }
+        }
     }
 
     // ---- The workload ----
@@ -241,6 +245,14 @@ internal sealed class SimClient
         granted.Add(handle);
         var session = sessions.GetValueOrDefault(handle.Session.Id)
             ?? throw new InvariantViolation($"{this} was granted '{name}' in session {handle.Session.Id}, which no open it sent created");
+        ObserveSessions();
+        if (!handle.IsLost && world.Sim.NowMicros >= session.DeadlineMicros)
+        {
+            // After a pause past the TTL, the grant and the deadline timer wait together: the SDK must check its
+            // deadline itself before it hands out a lock, not count on the timer having fired first.
+            throw new InvariantViolation($"{this} was handed '{name}' (token {handle.Token}) after its own deadline {session.DeadlineMicros / 1000} ms");
+        }
+
         world.Checker.OnGrantAcknowledged(session, name, mode, handle.Token, used: true);
         await Delay(random.NextInt64(world.Options.MaxHoldMicros)).ConfigureAwait(false);
         if (handle.IsLost)

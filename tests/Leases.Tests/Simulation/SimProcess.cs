@@ -19,6 +19,9 @@ internal sealed class SimProcess(Simulation sim, VirtualClock clock)
 
     public bool IsStopped { get; private set; }
 
+    /// <summary>Runs after each step of the process (to observe what its code decided in the step).</summary>
+    public Action? AfterStep { get; set; }
+
     public bool IsPaused { get; private set; }
 
     /// <summary>Runs <paramref name="action"/> after <paramref name="localMicros"/> of this process's clock.</summary>
@@ -61,6 +64,7 @@ internal sealed class SimProcess(Simulation sim, VirtualClock clock)
         }
 
         action();
+        AfterStep?.Invoke();
         failure?.Throw();
     }
 
