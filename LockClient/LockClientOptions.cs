@@ -69,10 +69,7 @@ public sealed class LockClientOptions
 
     /// <summary>How long the client trusts a session after sending an acknowledged keepalive, for a given TTL.</summary>
     /// <param name="ttl">The TTL the service granted.</param>
-    /// <returns><c>ttl · (1 − ε) − margin</c>, never negative.</returns>
-    public TimeSpan LocalLeaseFor(TimeSpan ttl)
-    {
-        var lease = TimeSpan.FromTicks((long)(ttl.Ticks * (1 - ClockRateBound))) - LeaseSafetyMargin;
-        return lease < TimeSpan.Zero ? TimeSpan.Zero : lease;
-    }
+    /// <returns><c>ttl · (1 − ε) − 1 ms − margin</c>, never negative: the service's formula
+    /// (<see cref="Leases.ClientLease"/>; the 1 ms covers its rounding of lease-clock values to whole milliseconds).</returns>
+    public TimeSpan LocalLeaseFor(TimeSpan ttl) => Leases.ClientLease.For(ttl, ClockRateBound, LeaseSafetyMargin);
 }

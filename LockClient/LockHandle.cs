@@ -1,5 +1,4 @@
 using LockService.Client.Sessions;
-using LockService.Protocol;
 
 namespace LockService.Client;
 
@@ -17,7 +16,7 @@ public sealed class LockHandle : IAsyncDisposable
     private readonly LockServiceClient _client;
     private readonly CancellationTokenSource _lost = new();
     private int _state;
-    private RequestId? _releaseRequest;
+    private int _releasesSent;
 
     internal LockHandle(LockServiceClient client, GroupSession session, string name, LockMode mode, FencingToken token)
     {
@@ -80,14 +79,13 @@ public sealed class LockHandle : IAsyncDisposable
 
     internal LostReason? LostReason { get; private set; }
 
-    /// <summary>One request id for all attempts to release, so a retried release takes effect once.</summary>
-    internal RequestId ReleaseRequest(Func<RequestId> next)
-    {
-        lock (_lost)
-        {
-            return _releaseRequest ??= next();
-        }
-    }
+    /// <summary>
+    /// Counts a release request about to be sent. Each call to <see cref="ReleaseAsync"/> sends its own request id
+    /// (an id whose call has ended is never sent again), so an earlier release whose answer never came may have
+    /// released the lock already.
+    /// </summary>
+    /// <returns>How many release requests were sent before this one.</returns>
+    internal int ReleaseSending() => Interlocked.Increment(ref _releasesSent) - 1;
 
     /// <summary>
     /// Releases the lock. Calling it again after it succeeded does nothing. A failed release (for example the

@@ -29,7 +29,7 @@ internal sealed partial class LockServiceClient : ILockClient
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly LockClientMetrics _metrics;
-    private readonly RequestIds _ids;
+    private readonly ClientIdentities _ids;
     private readonly RetryingCaller _caller;
     private readonly Backoff _backoff;
     // Weak: a handle its caller dropped must become collectable, so that its finalizer can release it (see LockHandle).
@@ -45,8 +45,9 @@ internal sealed partial class LockServiceClient : ILockClient
         _time = time ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("LockService.Client");
         _metrics = new LockClientMetrics(meterFactory);
-        _ids = new RequestIds(clientId ?? Guid.NewGuid());
-        _backoff = new Backoff(Backoff.DefaultInitial, Backoff.DefaultCap, random ?? new Random());
+        random ??= new Random();
+        _ids = new ClientIdentities(clientId ?? Guid.NewGuid(), random);
+        _backoff = new Backoff(Backoff.DefaultInitial, Backoff.DefaultCap, random);
         _caller = new RetryingCaller(options, _time, _backoff, _metrics, _logger);
         Sessions = new SessionPool(transport, options, _time, _caller, _ids, _backoff, _metrics, _logger);
     }
@@ -139,24 +140,29 @@ internal sealed partial class LockServiceClient : ILockClient
         }
 
         var session = handle.Session;
-        var request = new ReleaseRequest(handle.ReleaseRequest(_ids.Next), session.Id, handle.Name, handle.Token, _ids.AnsweredBelow);
-        var reply = await _caller.CallAsync(
-            "release", session.Group, ct => _transport.ReleaseAsync(session.Group, request, ct), _time.GetTimestamp(), cancellationToken).ConfigureAwait(false);
-        if (reply.Status is ReplyStatus.Ok or ReplyStatus.NotHolder or ReplyStatus.StaleToken or ReplyStatus.SessionExpired or ReplyStatus.UnknownSession)
+        var ids = session.Ids;
+        var request = new ReleaseRequest(ids.Next(), session.Id, handle.Name, handle.Token, ids.AnsweredBelow);
+        var earlierReleases = handle.ReleaseSending();
+        ReleaseReply reply;
+        try
         {
-            _ids.Complete(request.Request);
+            reply = await _caller.CallAsync(
+                "release", session.Group, ct => _transport.ReleaseAsync(session.Group, request, ct), _time.GetTimestamp(), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Answered or not, this id is done: a later ReleaseAsync sends a new one (see LockHandle.ReleaseSending).
+            ids.Complete(request.Request);
         }
 
         switch (reply.Status)
         {
             case ReplyStatus.Ok:
-                if (handle.MarkReleased())
-                {
-                    session.Remove(handle);
-                    _held.TryRemove(new((handle.Name, handle.Token), handle.Weak));
-                    Log.Released(_logger, handle.Name, handle.Token);
-                }
-
+                OnReleased(handle);
+                return;
+            case ReplyStatus.NotHolder or ReplyStatus.StaleToken when earlierReleases > 0:
+                // An earlier release of this handle, whose answer never came, released it: what the caller asked for.
+                OnReleased(handle);
                 return;
             case ReplyStatus.NotHolder:
                 handle.OnLost(LostReason.Revoked);
@@ -168,8 +174,21 @@ internal sealed partial class LockServiceClient : ILockClient
             case ReplyStatus.SessionExpired or ReplyStatus.UnknownSession:
                 session.MarkLost(LostReason.SessionExpired);
                 throw NotHeld(handle);
+            case ReplyStatus.LimitExceeded when ReplyInfo.IsPendingRequestLimit(reply.Status, reply.Message):
+                Sessions.ResetIdentity(session.Group, ids);
+                throw NotHeld(handle);
             default:
                 throw ToException("release a lock", handle.Name, reply.Status, reply.Message);
+        }
+    }
+
+    private void OnReleased(LockHandle handle)
+    {
+        if (handle.MarkReleased())
+        {
+            handle.Session.Remove(handle);
+            _held.TryRemove(new((handle.Name, handle.Token), handle.Weak));
+            Log.Released(_logger, handle.Name, handle.Token);
         }
     }
 
@@ -188,7 +207,7 @@ internal sealed partial class LockServiceClient : ILockClient
                     }
                     catch (Exception e) when (e is LockServiceUnavailableException or LockServiceOverloadedException)
                     {
-                        await Task.Delay(_backoff.Delay(attempt), _time, stop).ConfigureAwait(false);
+                        await _time.DelayAsync(_backoff.Delay(attempt), stop).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is LockNotHeldException or StaleFencingTokenException)
                     {
@@ -334,25 +353,32 @@ internal sealed partial class LockServiceClient : ILockClient
         var waitMs = timeout == TimeSpan.Zero ? 0
             : timeout == Timeout.InfiniteTimeSpan ? MaxWaitMs
             : Math.Clamp((long)Math.Ceiling(timeout.TotalMilliseconds), 1, MaxWaitMs);
+        var ids = session.Ids;
         var request = new AcquireRequest(
-            _ids.Next(), session.Id, name, mode, waitMs, (long)_options.WaitPollInterval.TotalMilliseconds, _ids.AnsweredBelow, maxCount);
-        var withdrawing = false;
+            ids.Next(), session.Id, name, mode, waitMs, (long)_options.WaitPollInterval.TotalMilliseconds, ids.AnsweredBelow, maxCount);
+        var settled = false;
         try
         {
-            return await AcquireUntilAnsweredAsync(group, session, request, waitMs, callerDeadline, w => withdrawing = w, cancellationToken).ConfigureAwait(false);
+            return await AcquireUntilAnsweredAsync(group, session, request, waitMs, callerDeadline, () => settled = true, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            // A withdrawn wait completes its request id when the withdrawal has learned the outcome.
-            if (!withdrawing)
+            // However the acquire ended, its id is done. Without a final answer it may still have queued or been
+            // granted (or be on its way in the log): find out and undo that in the background.
+            ids.Complete(request.Request);
+            if (!settled)
             {
-                _ids.Complete(request.Request);
+                ResolveAbandonedInBackground(group, session, request);
             }
         }
     }
 
+    /// <summary>
+    /// Sends (and re-issues, while queued) one acquire until its outcome is final for the caller. Calls
+    /// <c>settle</c> when the service gave a final answer that the caller acts on: nothing is left to clean up.
+    /// </summary>
     private async Task<(AcquireOutcome Outcome, LockHandle? Handle)> AcquireUntilAnsweredAsync(
-        int group, GroupSession session, AcquireRequest request, long waitMs, long callerDeadline, Action<bool> setWithdrawing,
+        int group, GroupSession session, AcquireRequest request, long waitMs, long callerDeadline, Action settle,
         CancellationToken cancellationToken)
     {
         var name = request.Name;
@@ -376,24 +402,14 @@ internal sealed partial class LockServiceClient : ILockClient
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                if (session.IsLost)
-                {
-                    return (AcquireOutcome.SessionLost, null);
-                }
-
-                setWithdrawing(WithdrawInBackground(group, session, request));
-                return (AcquireOutcome.NotAcquired, null);
-            }
-            catch (Exception e) when (e is OperationCanceledException or LockServiceException)
-            {
-                setWithdrawing(WithdrawInBackground(group, session, request));
-                throw;
+                return session.IsLost ? (AcquireOutcome.SessionLost, null) : (AcquireOutcome.NotAcquired, null);
             }
 
             answered = true;
             switch (reply.Status)
             {
                 case ReplyStatus.Granted:
+                    settle();
                     var handle = new LockHandle(this, session, name, mode, reply.Token);
                     if (!session.TryAdd(handle))
                     {
@@ -406,97 +422,131 @@ internal sealed partial class LockServiceClient : ILockClient
                     _held[(name, reply.Token)] = handle.Weak;
                     return (AcquireOutcome.Granted, handle);
                 case ReplyStatus.Busy or ReplyStatus.TimedOut:
+                    settle();
                     return (AcquireOutcome.NotAcquired, null);
                 case ReplyStatus.Queued:
                     // Queued: the service now answers re-issues of this wait from the wait itself, so the wait
                     // must not hold back AnsweredBelow for as long as it lasts (see RequestIds.Acknowledge).
-                    _ids.Acknowledge(request.Request);
+                    session.Ids.Acknowledge(request.Request);
                     if (_time.HasPassed(callerDeadline))
                     {
-                        setWithdrawing(WithdrawInBackground(group, session, request));
-                        return (AcquireOutcome.NotAcquired, null);
+                        return (AcquireOutcome.NotAcquired, null); // not settled: the wait is withdrawn
                     }
 
                     continue;
                 case ReplyStatus.SessionExpired or ReplyStatus.UnknownSession:
+                    settle();
                     session.MarkLost(LostReason.SessionExpired);
                     return (AcquireOutcome.SessionLost, null);
+                case ReplyStatus.LimitExceeded when ReplyInfo.IsPendingRequestLimit(reply.Status, reply.Message):
+                    settle(); // refused, so not applied
+                    Sessions.ResetIdentity(group, session.Ids);
+                    return (AcquireOutcome.SessionLost, null);
                 default:
+                    settle(); // refused, so not applied
                     throw ToException("acquire a lock", name, reply.Status, reply.Message);
             }
         }
     }
 
     /// <summary>
-    /// Withdraws an abandoned acquire (timed out or cancelled on the client) from the service's queue, and releases
-    /// it if it was granted in the meantime: CancelWait, then the acquire re-issued with its own request id, which the
-    /// service answers from memory (Granted with its token, or the withdrawn wait's answer).
+    /// An acquire ended without a final answer (timed out, cancelled, failed, or its wait given up while queued).
+    /// It may have queued or been granted, or still be in the log and be applied later. Finds out and undoes it,
+    /// for as long as the session lives (a session's end takes its waits and grants with it).
     /// </summary>
-    /// <returns>Whether a withdrawal started (it then completes the acquire's request id itself).</returns>
-    private bool WithdrawInBackground(int group, GroupSession session, AcquireRequest acquire)
+    private void ResolveAbandonedInBackground(int group, GroupSession session, AcquireRequest acquire)
     {
-        if (session.IsLost)
+        if (!session.IsLost)
         {
-            return false;
+            Sessions.RunInBackground(stop => ResolveAbandonedAsync(group, session, acquire, stop), "resolve-acquire", group);
         }
+    }
 
-        Sessions.RunInBackground(
-            async stop =>
+    /// <summary>
+    /// Probes the abandoned acquire's fate with a copy of it that carries AnsweredBelow past its id. The service
+    /// forgets up to AnsweredBelow before it looks at the copy, so the copy is answered read-only from the wait
+    /// (Granted with its token, Queued, or TimedOut), and no copy still on its way can be applied after it: the
+    /// answer is final. Queued is withdrawn (CancelWait) and probed again; Granted is released by its token.
+    /// </summary>
+    private async Task ResolveAbandonedAsync(int group, GroupSession session, AcquireRequest acquire, CancellationToken stop)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, session.LostToken);
+        var token = linked.Token;
+        var ids = session.Ids;
+        var outcome = "session ended";
+        try
+        {
+            for (var attempt = 0; ; attempt++)
             {
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, session.LostToken);
+                if (ids.AnsweredBelow <= acquire.Request.Sequence)
+                {
+                    // An older request is still in flight, so a probe could not carry AnsweredBelow past this one.
+                    await _time.DelayAsync(_backoff.Delay(attempt), token).ConfigureAwait(false);
+                    continue;
+                }
+
+                // WaitMs > 0 makes the copy answerable from the wait; 1 ms bounds it should it ever be applied.
+                var probe = acquire with { WaitMs = 1, PollMs = 0, AnsweredBelow = ids.AnsweredBelow };
+                AcquireReply reply;
                 try
                 {
-                    for (var round = 0; round < 3; round++)
+                    reply = await _caller.CallAsync(
+                        "resolve-acquire", group, ct => _transport.AcquireAsync(group, probe, ct), _time.GetTimestamp(), token).ConfigureAwait(false);
+                    if (reply.Status == ReplyStatus.Queued)
                     {
-                        var cancel = new CancelWaitRequest(_ids.Next(), session.Id, acquire.Name, acquire.Request, _ids.AnsweredBelow);
-                        try
-                        {
-                            await _caller.CallAsync(
-                                "cancel-wait", group, ct => _transport.CancelWaitAsync(group, cancel, ct), _time.GetTimestamp(), linked.Token).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            _ids.Complete(cancel.Request);
-                        }
-
-                        var probe = await _caller.CallAsync(
-                            "acquire", group, ct => _transport.AcquireAsync(group, acquire, ct), _time.GetTimestamp(), linked.Token).ConfigureAwait(false);
-                        if (probe.Status == ReplyStatus.Granted)
-                        {
-                            var release = new ReleaseRequest(_ids.Next(), session.Id, acquire.Name, probe.Token, _ids.AnsweredBelow);
-                            try
-                            {
-                                await _caller.CallAsync(
-                                    "release", group, ct => _transport.ReleaseAsync(group, release, ct), _time.GetTimestamp(), linked.Token).ConfigureAwait(false);
-                            }
-                            finally
-                            {
-                                _ids.Complete(release.Request);
-                            }
-
-                            break;
-                        }
-
-                        if (probe.Status != ReplyStatus.Queued)
-                        {
-                            break;
-                        }
+                        await CallOnceAsync(session, ids, "cancel-wait", id => _transport.CancelWaitAsync(
+                            group, new CancelWaitRequest(id, session.Id, acquire.Name, acquire.Request, ids.AnsweredBelow), token), token).ConfigureAwait(false);
+                        continue;
                     }
 
-                    Log.WaitWithdrawn(_logger, acquire.Name, acquire.Request.Sequence);
+                    if (reply.Status == ReplyStatus.Granted)
+                    {
+                        await CallOnceAsync(session, ids, "release", id => _transport.ReleaseAsync(
+                            group, new ReleaseRequest(id, session.Id, acquire.Name, reply.Token, ids.AnsweredBelow), token), token).ConfigureAwait(false);
+                        outcome = $"late grant {reply.Token} released";
+                        return;
+                    }
                 }
-                catch (OperationCanceledException) when (linked.IsCancellationRequested)
+                catch (Exception e) when (e is LockServiceUnavailableException or LockServiceOverloadedException)
                 {
-                    // A lost session releases its waits on the service; a disposed client closes its sessions.
+                    // The service is still away: keep trying while the session lives.
+                    await _time.DelayAsync(_backoff.Delay(attempt), token).ConfigureAwait(false);
+                    continue;
                 }
-                finally
+
+                if (ReplyInfo.IsPendingRequestLimit(reply.Status, reply.Message))
                 {
-                    _ids.Complete(acquire.Request);
+                    Sessions.ResetIdentity(group, ids);
                 }
-            },
-            "cancel-wait",
-            group);
-        return true;
+
+                outcome = reply.Status.ToString(); // neither waits nor holds, and never will
+                return;
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // A lost session's waits and grants end with it; a disposed client closes its sessions.
+        }
+        finally
+        {
+            Log.OrphanResolved(_logger, acquire.Name, acquire.Request.Sequence, outcome);
+        }
+    }
+
+    /// <summary>One command with a fresh id of the session's identity, retried through transient answers; the id ends with the call.</summary>
+    private async Task<TReply> CallOnceAsync<TReply>(
+        GroupSession session, RequestIds ids, string operation, Func<RequestId, Task<TReply>> send, CancellationToken cancellationToken)
+        where TReply : class
+    {
+        var id = ids.Next();
+        try
+        {
+            return await _caller.CallAsync(operation, session.Group, _ => send(id), _time.GetTimestamp(), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ids.Complete(id);
+        }
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

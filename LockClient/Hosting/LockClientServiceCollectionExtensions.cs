@@ -52,8 +52,8 @@ public static class LockClientServiceCollectionExtensions
                 "AddLockClient needs Orleans: call UseOrleansClient(...) on the host builder, or register the lock client inside a silo (UseOrleans).");
         var time = services.GetRequiredService<TimeProvider>();
         var loggers = services.GetService<ILoggerFactory>();
-        var transport = new OrleansLockTransport(
-            new GrainFactoryResolver(grains), options, time, loggers?.CreateLogger("LockService.Client.Transport") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var transport = new ReplicaRouter(
+            new OrleansReplicaChannel(new GrainFactoryResolver(grains)), options, time, loggers?.CreateLogger("LockService.Client.Transport") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var client = new LockServiceClient(transport, options, time, loggers, services.GetService<IMeterFactory>());
         services.GetRequiredService<LockClientLifetime>().Track(client);
         return client;

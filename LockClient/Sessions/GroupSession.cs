@@ -24,11 +24,12 @@ internal sealed class GroupSession : IDisposable
 
     // sentAt: the timestamp at which the request that opened the session was first sent.
     public GroupSession(
-        int group, Guid id, TimeSpan ttl, long sentAt, LockClientOptions options, TimeProvider time,
+        int group, Guid id, RequestIds ids, TimeSpan ttl, long sentAt, LockClientOptions options, TimeProvider time,
         Action<GroupSession, LostReason, IReadOnlyList<LockHandle>> onLost)
     {
         Group = group;
         Id = id;
+        Ids = ids;
         Ttl = ttl;
         _options = options;
         _time = time;
@@ -41,6 +42,9 @@ internal sealed class GroupSession : IDisposable
     public int Group { get; }
 
     public Guid Id { get; }
+
+    /// <summary>The identity that opened the session: the service accepts the session's requests only from it.</summary>
+    public RequestIds Ids { get; }
 
     /// <summary>The TTL the service granted (or confirmed with the last keepalive).</summary>
     public TimeSpan Ttl { get; private set; }

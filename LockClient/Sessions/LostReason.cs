@@ -17,6 +17,12 @@ internal enum LostReason
 
     /// <summary>The handle was dropped without being disposed, and finalized; its lock is released.</summary>
     Abandoned,
+
+    /// <summary>
+    /// The service refused the client's identity in the group for too many unacknowledged answers; the client took a
+    /// fresh identity, and the old identity's sessions cannot be used any more (they expire on the service).
+    /// </summary>
+    IdentityReset,
 }
 
 internal static class LostReasonExtensions
@@ -27,6 +33,7 @@ internal static class LostReasonExtensions
         LostReason.SessionExpired => "session_expired",
         LostReason.Revoked => "revoked",
         LostReason.Abandoned => "abandoned",
+        LostReason.IdentityReset => "identity_reset",
         _ => "client_disposed",
     };
 }

@@ -15,7 +15,7 @@ internal sealed class SessionPool : IAsyncDisposable
     private readonly LockClientOptions _options;
     private readonly TimeProvider _time;
     private readonly RetryingCaller _caller;
-    private readonly RequestIds _ids;
+    private readonly ClientIdentities _identities;
     private readonly Backoff _backoff;
     private readonly LockClientMetrics _metrics;
     private readonly ILogger _logger;
@@ -26,14 +26,14 @@ internal sealed class SessionPool : IAsyncDisposable
     private bool _disposed;
 
     public SessionPool(
-        ILockServiceTransport transport, LockClientOptions options, TimeProvider time, RetryingCaller caller, RequestIds ids,
+        ILockServiceTransport transport, LockClientOptions options, TimeProvider time, RetryingCaller caller, ClientIdentities identities,
         Backoff backoff, LockClientMetrics metrics, ILogger logger)
     {
         _transport = transport;
         _options = options;
         _time = time;
         _caller = caller;
-        _ids = ids;
+        _identities = identities;
         _backoff = backoff;
         _metrics = metrics;
         _logger = logger;
@@ -46,20 +46,28 @@ internal sealed class SessionPool : IAsyncDisposable
         while (true)
         {
             Task<GroupSession> opening;
+            TaskCompletionSource<GroupSession>? mine = null;
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 if (!_current.TryGetValue(group, out opening!) || opening.IsFaulted || opening.IsCanceled ||
                     (opening.IsCompletedSuccessfully && opening.Result.IsLost))
                 {
-                    opening = OpenAsync(group);
+                    mine = new TaskCompletionSource<GroupSession>();
+                    opening = mine.Task;
                     _current[group] = opening;
                 }
             }
 
+            if (mine is not null)
+            {
+                // Opened outside the lock, on the caller's flow (no thread-pool hop, so a simulation stays deterministic).
+                _ = CompleteAsync(mine, OpenAsync(group));
+            }
+
             try
             {
-                var session = await opening.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var session = await opening.WithTimeout(Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false);
                 if (!session.IsLost)
                 {
                     return session;
@@ -92,7 +100,7 @@ internal sealed class SessionPool : IAsyncDisposable
     /// <summary>Runs cleanup work that must outlive its caller, so that dispose can wait for it.</summary>
     public void RunInBackground(Func<CancellationToken, Task> work, string operation, int group)
     {
-        Task task;
+        CancellationToken disposing;
         lock (_gate)
         {
             if (_disposed)
@@ -100,7 +108,23 @@ internal sealed class SessionPool : IAsyncDisposable
                 return;
             }
 
-            task = Task.Run(() => work(_disposing.Token));
+            disposing = _disposing.Token;
+        }
+
+        // Started on the caller's flow up to its first wait, not on the thread pool: the work's continuations then
+        // run where its awaited calls and timers complete (deterministic under a simulated transport and clock).
+        Task task;
+        try
+        {
+            task = work(disposing);
+        }
+        catch (Exception e)
+        {
+            task = Task.FromException(e);
+        }
+
+        lock (_gate)
+        {
             _background.Add(task);
         }
 
@@ -154,7 +178,7 @@ internal sealed class SessionPool : IAsyncDisposable
 
         try
         {
-            await Task.WhenAll(background).WaitAsync(_options.CallTimeout, _time).ConfigureAwait(false);
+            await Task.WhenAll(background).WithTimeout(_options.CallTimeout, _time, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -172,23 +196,81 @@ internal sealed class SessionPool : IAsyncDisposable
         _disposing.Dispose();
     }
 
-    private async Task<GroupSession> OpenAsync(int group)
+    private static async Task CompleteAsync(TaskCompletionSource<GroupSession> opening, Task<GroupSession> open)
     {
-        await Task.Yield();
-        var request = new OpenSessionRequest(_ids.Next(), (long)_options.SessionTtl.TotalMilliseconds, _ids.AnsweredBelow);
         try
         {
-            return await OpenWithAsync(group, request).ConfigureAwait(false);
+            opening.TrySetResult(await open.ConfigureAwait(false));
         }
-        finally
+        catch (OperationCanceledException e)
         {
-            _ids.Complete(request.Request);
+            opening.TrySetCanceled(e.CancellationToken);
+        }
+        catch (Exception e)
+        {
+            opening.TrySetException(e);
         }
     }
 
-    private async Task<GroupSession> OpenWithAsync(int group, OpenSessionRequest request)
+    private async Task<GroupSession> OpenAsync(int group)
     {
+        for (var identity = 0; ; identity++)
+        {
+            var ids = _identities.For(group);
+            var request = new OpenSessionRequest(ids.Next(), (long)_options.SessionTtl.TotalMilliseconds, ids.AnsweredBelow);
+            try
+            {
+                var reply = await OpenWithAsync(group, ids, request).ConfigureAwait(false);
+                if (reply.Session is { } session)
+                {
+                    return session;
+                }
 
+                if (identity > 0)
+                {
+                    throw LockServiceClient.ToException("open a session", null, reply.Status, reply.Message);
+                }
+
+                ResetIdentity(group, ids); // a fresh identity has no unacknowledged answers: open with it
+            }
+            finally
+            {
+                // An open that ended without an answer may still open a session on the service: nobody renews it, and
+                // it expires after its TTL (its id is never sent again, so it cannot be confused with a later one).
+                ids.Complete(request.Request);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The service refused this identity in <paramref name="group"/> for too many unacknowledged answers: take a fresh
+    /// one and give up the sessions of the old one (the service accepts their requests only from it).
+    /// </summary>
+    public void ResetIdentity(int group, RequestIds worn)
+    {
+        if (_identities.Replace(group, worn))
+        {
+            Log.IdentityReset(_logger, group, worn.ClientId);
+        }
+
+        List<Task<GroupSession>> sessions;
+        lock (_gate)
+        {
+            sessions = [.. _current.Values];
+        }
+
+        foreach (var opening in sessions)
+        {
+            if (opening.IsCompletedSuccessfully && opening.Result.Group == group && opening.Result.Ids == worn)
+            {
+                opening.Result.MarkLost(LostReason.IdentityReset);
+            }
+        }
+    }
+
+    /// <returns>The session; or none when the service refused this identity for its unacknowledged answers.</returns>
+    private async Task<(GroupSession? Session, ReplyStatus Status, string? Message)> OpenWithAsync(int group, RequestIds ids, OpenSessionRequest request)
+    {
         // The first send time, not the last: a retried open returns the answer remembered from its first
         // application, whose renewal point may precede any later attempt.
         var sentAt = _time.GetTimestamp();
@@ -198,10 +280,12 @@ internal sealed class SessionPool : IAsyncDisposable
         switch (reply.Status)
         {
             case ReplyStatus.Ok:
-                var session = new GroupSession(group, reply.SessionId, TimeSpan.FromMilliseconds(reply.TtlMs), sentAt, _options, _time, OnSessionLost);
+                var session = new GroupSession(group, reply.SessionId, ids, TimeSpan.FromMilliseconds(reply.TtlMs), sentAt, _options, _time, OnSessionLost);
                 Log.SessionOpened(_logger, session.Id, group, reply.TtlMs);
                 RunInBackground(ct => KeepAliveLoopAsync(session, ct), "keepalive", group);
-                return session;
+                return (session, reply.Status, null);
+            case ReplyStatus.LimitExceeded when ReplyInfo.IsPendingRequestLimit(reply.Status, reply.Message):
+                return (null, reply.Status, reply.Message);
             case ReplyStatus.InvalidTtl:
                 throw new InvalidSessionTtlException(
                     $"The lock service refused the session TTL {_options.SessionTtl}: {reply.Message ?? "out of its accepted range"}. Change LockClientOptions.SessionTtl.");
@@ -220,7 +304,7 @@ internal sealed class SessionPool : IAsyncDisposable
         {
             while (!stop.IsCancellationRequested)
             {
-                await Task.Delay(_options.EffectiveKeepAliveInterval, _time, stop).ConfigureAwait(false);
+                await _time.DelayAsync(_options.EffectiveKeepAliveInterval, stop).ConfigureAwait(false);
                 for (var attempt = 0; !stop.IsCancellationRequested; attempt++)
                 {
                     var sentAt = _time.GetTimestamp();
@@ -240,7 +324,7 @@ internal sealed class SessionPool : IAsyncDisposable
                     var delay = _backoff.Delay(attempt);
                     _metrics.Retried("keepalive", reply.Status.ToString());
                     Log.KeepAliveRetry(_logger, session.Id, reply.Status, (long)delay.TotalMilliseconds);
-                    await Task.Delay(delay, _time, stop).ConfigureAwait(false);
+                    await _time.DelayAsync(delay, stop).ConfigureAwait(false);
                 }
             }
         }
@@ -279,7 +363,8 @@ internal sealed class SessionPool : IAsyncDisposable
     {
         try
         {
-            var request = new CloseSessionRequest(_ids.Next(), session.Id, _ids.AnsweredBelow);
+            var ids = session.Ids;
+            var request = new CloseSessionRequest(ids.Next(), session.Id, ids.AnsweredBelow);
             try
             {
                 using var timeout = new CancellationTokenSource(_options.CallTimeout, _time);
@@ -288,11 +373,12 @@ internal sealed class SessionPool : IAsyncDisposable
             }
             finally
             {
-                _ids.Complete(request.Request);
+                ids.Complete(request.Request);
             }
         }
         catch (OperationCanceledException)
         {
+            // Best effort: a session not closed expires after its TTL.
         }
     }
 }

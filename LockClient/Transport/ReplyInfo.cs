@@ -15,6 +15,13 @@ internal static class ReplyInfo
         _ => throw new ArgumentException($"Unknown reply type {reply.GetType()}.", nameof(reply)),
     };
 
+    /// <summary>
+    /// The service refused a request because it keeps too many answers of this client identity (its limit of
+    /// unacknowledged requests, whose message names AnsweredBelow), as opposed to a limit on locks or sessions.
+    /// </summary>
+    public static bool IsPendingRequestLimit(ReplyStatus status, string? message) =>
+        status == ReplyStatus.LimitExceeded && message?.Contains("AnsweredBelow", StringComparison.Ordinal) == true;
+
     /// <summary>Answers worth retrying with backoff: no leader yet, or a leader asking to slow down.</summary>
     public static bool IsTransient(ReplyStatus status) =>
         status is ReplyStatus.Unavailable or ReplyStatus.Overloaded or ReplyStatus.NotLeader;

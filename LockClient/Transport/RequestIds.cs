@@ -3,11 +3,18 @@ using LockService.Protocol;
 namespace LockService.Client.Transport;
 
 /// <summary>
-/// Hands out request ids for exactly-once commands: one client id per SDK instance, sequence numbers increasing
-/// from 1. A retried command reuses its id, so the service applies it once and returns the remembered answer.
-/// Tracks which requests are still in flight, so every request can tell the service below which sequence number
-/// all answers have arrived (<see cref="AnsweredBelow"/>) and the service can forget them.
+/// Hands out request ids for exactly-once commands in one lock group: one client id, sequence numbers increasing
+/// from 1. Every attempt of one call carries the call's id, so the service applies it once and answers retries from
+/// memory. Tracks which requests are still in flight, so every request can tell the service below which sequence
+/// number it may forget its answers (<see cref="AnsweredBelow"/>).
 /// </summary>
+/// <remarks>
+/// A request leaves the in-flight set when its call ends, however it ends: with an answer, a timeout, a
+/// cancellation, an exception or a dispose (<see cref="Complete"/>). An id that has left is never sent again: past
+/// AnsweredBelow the service has forgotten its answer and would refuse (or answer from the wait) a copy. What an
+/// ended request without an answer may still do on the service (it may be in the log) is the caller's to clean up:
+/// see docs/CLIENT.md, "Requests that end without an answer".
+/// </remarks>
 internal sealed class RequestIds(Guid clientId)
 {
     private readonly object _gate = new();
@@ -26,7 +33,7 @@ internal sealed class RequestIds(Guid clientId)
         }
     }
 
-    /// <summary>The answer to <paramref name="request"/> arrived (or the request is given up for good): never resent.</summary>
+    /// <summary>The call of <paramref name="request"/> has ended (answered or not): its id is never sent again.</summary>
     public void Complete(RequestId request)
     {
         lock (_gate)
@@ -43,7 +50,7 @@ internal sealed class RequestIds(Guid clientId)
     /// </summary>
     public void Acknowledge(RequestId request) => Complete(request);
 
-    /// <summary>Every sequence number below this one has been answered or given up.</summary>
+    /// <summary>Every sequence number below this one has ended.</summary>
     public long AnsweredBelow
     {
         get

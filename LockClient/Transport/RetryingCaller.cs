@@ -77,7 +77,7 @@ internal sealed class RetryingCaller(LockClientOptions options, TimeProvider tim
 
         metrics.Retried(operation, status.ToString());
         Log.Retrying(logger, operation, group, status, attempt + 1, (long)delay.TotalMilliseconds);
-        await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+        await time.DelayAsync(delay, cancellationToken).ConfigureAwait(false);
     }
 
     private static LockServiceException GiveUp(string operation, ReplyStatus status, string? message, TimeSpan elapsed)

@@ -54,4 +54,20 @@ public sealed class OptionsTests
         var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<ILockClient>());
         Assert.Contains("UseOrleansClient", error.Message);
     }
+
+    [Theory]
+    [InlineData(10_000, 0.01, 0)]
+    [InlineData(1_000, 0.0, 0)]
+    [InlineData(3_000, 0.05, 0)]
+    [InlineData(10_000, 0.01, 100)]
+    public void The_SDKs_lease_deadline_is_the_services_formula(long ttlMs, double epsilon, long marginMs)
+    {
+        // Issue 9: LocalLeaseFor and LeaseClock.ClientDeadline were two formulas, 1 ms apart with no margin.
+        var options = new LockClientOptions { ClockRateBound = epsilon, LeaseSafetyMargin = TimeSpan.FromMilliseconds(marginMs) };
+        var ttl = TimeSpan.FromMilliseconds(ttlMs);
+        var sentAt = TimeSpan.FromSeconds(1234.5678);
+
+        Assert.Equal(Leases.LeaseClock.ClientDeadline(sentAt, ttl, epsilon) - options.LeaseSafetyMargin, sentAt + options.LocalLeaseFor(ttl));
+        Assert.True(options.LocalLeaseFor(ttl) <= ttl * (1 - epsilon) - TimeSpan.FromMilliseconds(1));
+    }
 }

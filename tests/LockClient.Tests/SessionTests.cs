@@ -163,9 +163,9 @@ public sealed class SessionTests
         var time = new FakeTimeProvider();
         var options = new LockClientOptions { SessionTtl = TimeSpan.FromSeconds(10), ClockRateBound = 0.01, LeaseSafetyMargin = TimeSpan.FromMilliseconds(100) };
         var lease = options.LocalLeaseFor(options.SessionTtl);
-        Assert.Equal(TimeSpan.FromMilliseconds(9800), lease);
+        Assert.Equal(TimeSpan.FromMilliseconds(9799), lease); // 10 s · 0.99 − 1 ms (rounding) − 100 ms
         LostReason? lost = null;
-        using var session = new GroupSession(0, Guid.NewGuid(), options.SessionTtl, time.GetTimestamp(), options, time, (_, r, _) => lost = r);
+        using var session = new GroupSession(0, Guid.NewGuid(), new Client.Transport.RequestIds(Guid.NewGuid()), options.SessionTtl, time.GetTimestamp(), options, time, (_, r, _) => lost = r);
 
         time.Advance(TimeSpan.FromSeconds(3));
         var sentAt = time.GetTimestamp();
@@ -184,7 +184,7 @@ public sealed class SessionTests
     {
         var time = new FakeTimeProvider();
         var options = new LockClientOptions();
-        using var session = new GroupSession(0, Guid.NewGuid(), options.SessionTtl, time.GetTimestamp(), options, time, (_, _, _) => { });
+        using var session = new GroupSession(0, Guid.NewGuid(), new Client.Transport.RequestIds(Guid.NewGuid()), options.SessionTtl, time.GetTimestamp(), options, time, (_, _, _) => { });
         var early = time.GetTimestamp();
         time.Advance(TimeSpan.FromSeconds(4));
         session.Renewed(time.GetTimestamp(), options.SessionTtl);

@@ -145,12 +145,13 @@ public sealed class LeaseClock
 
     /// <summary>
     /// The client's own end of its lease: the send time of its last acknowledged keepalive (or OpenSession) plus
-    /// ttl·(1 - ε) minus 1 ms, on the client's monotonic clock. With the client's clock rate within 1 ± ε this
-    /// ends by real time send + ttl - 1 ms, and the service cannot expire the session before send + ttl - 1 ms
-    /// (the 1 ms covers the rounding of clock values to whole milliseconds; see docs/LEASES.md).
+    /// ttl·(1 - ε) minus 1 ms, on the client's monotonic clock (<see cref="ClientLease"/>, the SDK's formula too).
+    /// With the client's clock rate within 1 ± ε this ends by real time send + ttl - 1 ms, and the service cannot
+    /// expire the session before send + ttl - 1 ms (the 1 ms covers the rounding of clock values to whole
+    /// milliseconds; see docs/LEASES.md).
     /// </summary>
     public static TimeSpan ClientDeadline(TimeSpan sentAt, TimeSpan ttl, double rateBound = DefaultRateBound) =>
-        sentAt + ttl * (1 - rateBound) - TimeSpan.FromMilliseconds(1);
+        ClientLease.Deadline(sentAt, ttl, rateBound);
 
     private long Advance(Observation from, TimeSpan localNow)
     {

@@ -33,8 +33,8 @@ internal sealed class TestClients(LockServiceCluster cluster) : IAsyncDisposable
     {
         var options = Options(configure);
         time ??= TimeProvider.System;
-        ILockServiceTransport transport = new OrleansLockTransport(
-            new GrainFactoryResolver(cluster.Grains), options, time, logs?.CreateLogger("LockService.Client.Transport") ?? NullLogger.Instance);
+        ILockServiceTransport transport = new ReplicaRouter(
+            new OrleansReplicaChannel(new GrainFactoryResolver(cluster.Grains)), options, time, logs?.CreateLogger("LockService.Client.Transport") ?? NullLogger.Instance);
         var client = new LockServiceClient(wrap?.Invoke(transport) ?? transport, options, time, logs);
         lock (_clients)
         {

@@ -33,8 +33,11 @@ internal sealed record LeaseSimOptions
     /// <summary>Chance per client that it stops for good (abandons its session) at a random moment of the chaos.</summary>
     public double AbandonRate { get; init; } = 0.4;
 
-    /// <summary>Chance per keepalive round that the client stalls (a long pause) before sending it.</summary>
+    /// <summary>Chance per keepalive interval that the client process pauses (GC, swapped out), for up to two TTLs.</summary>
     public double StallRate { get; init; } = 0.03;
+
+    /// <summary>Chance per acquire, and per release, that its caller cancels it at a random moment within 2 s.</summary>
+    public double CancelRate { get; init; } = 0.1;
 
     /// <summary>Chance per operation that the client closes its session and opens a new one.</summary>
     public double CloseRate { get; init; } = 0.03;
@@ -53,7 +56,7 @@ internal sealed record LeaseSimOptions
     /// <summary>The grain's MaxPollDuration: how long a request may stay open on the leader.</summary>
     public long MaxPollMicros { get; init; } = 2_000_000;
 
-    /// <summary>The SDK's CallTimeout: an unanswered attempt is retried at another replica after this (client clock).</summary>
+    /// <summary>The SDK's CallTimeout: how long one call to one replica may stay unanswered (client clock).</summary>
     public long CallTimeoutMicros { get; init; } = 600_000;
 
     /// <summary>Longest hold of a granted lock before the release is sent (client clock).</summary>
@@ -114,6 +117,7 @@ internal sealed record LeaseSimOptions
             MaxPollMicros = 500_000 + random.Next(2_000_000),
             CallTimeoutMicros = 200_000 + random.Next(800_000),
             MaxHoldMicros = 100_000 + random.Next(1_500_000),
+            CancelRate = random.NextDouble() * 0.3,
             WriteFailRate = random.NextDouble() * 0.004,
             WriteUnknownRate = random.NextDouble() * 0.004,
             TornWriteRate = random.NextDouble() * 0.05,

@@ -56,7 +56,7 @@ public sealed class LeaseSimulationTests
         {
             var ordered = failures.OrderBy(f => f.Seed).ToList();
             Assert.Fail(
-                $"{ordered.Count} of {count} seeds failed:\n{string.Join("\n", ordered.Take(20).Select(f => $"  seed {f.Seed}: {f.Reason}"))}\n\n{ordered[0].Message}");
+                $"{ordered.Count} of {count} seeds failed:\n{string.Join("\n", ordered.Take(20).Select(f => $"  seed {f.Seed}: {f.Reason}"))}\n\n{ordered[0].Message}\n{ordered[0].InnerException}");
         }
 
         Assert.True(stats.Sum(s => s.Expiries) > count, "the workload hardly expires sessions");

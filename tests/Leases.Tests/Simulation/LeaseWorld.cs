@@ -52,8 +52,39 @@ internal sealed class LeaseWorld
 
     public LeaseSimStats Run()
     {
+        // The simulated SDKs' continuations must run inline in the simulation's steps: on a thread of its own, with
+        // no synchronization context or task scheduler of a test framework's (either would move them to other threads,
+        // out of the seeded order) and a stack deep enough that .NET never offloads a continuation to save it.
+        LeaseSimStats? stats = null;
+        Exception? failure = null;
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    stats = RunClients();
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            },
+            maxStackSize: 64 * 1024 * 1024);
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+
+        return stats!;
+    }
+
+    private LeaseSimStats RunClients()
+    {
         foreach (var client in clients)
         {
+            client.Process.Owner = Environment.CurrentManagedThreadId;
             client.Start();
         }
 
@@ -66,6 +97,11 @@ internal sealed class LeaseWorld
         try
         {
             Checker.AtEnd();
+            var state = ((LeaseApplier)Sim.Replicas.MaxBy(r => r.AppliedIndex)!.Applier).Machine;
+            foreach (var client in clients)
+            {
+                client.CheckNothingLeft(state, graceMicros: 4_000_000);
+            }
         }
         catch (InvariantViolation violation)
         {
@@ -194,11 +230,19 @@ internal sealed class ClientSession(SimClient client, RequestId openRequest, lon
 
     public void Opened(SessionId id) => Id = id;
 
-    /// <summary>An acknowledged renewal sent at <paramref name="sentLocalMicros"/> on the client's clock: the SDK's deadline moves forward.</summary>
-    public void Acknowledge(long sentLocalMicros, double epsilon)
+    /// <summary>The SDK's own deadline for this session (a timestamp of the client's clock), once the SDK uses it.</summary>
+    public Func<long>? Believed { get; set; }
+
+    /// <summary>
+    /// The SDK acted on an acknowledged renewal: the checker's view of the client's deadline becomes the SDK's (read
+    /// from the shipped code, not recomputed), in real time. It only moves forward.
+    /// </summary>
+    public void Acknowledge(long receivedLocalMicros, double epsilon)
     {
-        var local = LeaseClock.ClientDeadline(TimeSpan.FromMicroseconds(sentLocalMicros), TimeSpan.FromMilliseconds(TtlMs), epsilon);
-        DeadlineMicros = Math.Max(DeadlineMicros, Client.Clock.GlobalAt((long)Math.Floor(local.TotalMicroseconds)));
+        if (Believed is { } believed)
+        {
+            DeadlineMicros = Math.Max(DeadlineMicros, Client.Clock.GlobalAt(believed()));
+        }
     }
 
     public void OnRenewingSend(long now) => LastRenewingSendMicros = now;

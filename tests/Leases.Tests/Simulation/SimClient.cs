@@ -1,55 +1,68 @@
+using System.Diagnostics.Metrics;
 using LockService.Client;
+using LockService.Client.Transport;
 using LockService.Protocol;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LockService.Leases.Tests.Simulation;
 
 using LockService.Simulation;
 
 /// <summary>
-/// A client process on its own drifting clock, behaving like the SDK where the lease is concerned: opens a session
-/// and counts its own deadline from the first send of the open; renews every keepalive interval and counts
-/// <see cref="LeaseClock.ClientDeadline"/> from the send time of each acknowledged keepalive; gives the session up
-/// (closing it) when that deadline passes or the service says it expired. Meanwhile it acquires locks (try or wait,
-/// exclusive or shared), holds them, releases them, withdraws waits it no longer wants (CancelWait, then probes the
-/// acquire and releases a late grant), sometimes closes its session, stalls, or stops for good. Every request is
-/// retried with the same request id at the replica the last answer hinted at, or the next one.
+/// A client process on its own drifting clock running the shipped SDK (<see cref="LockServiceClient"/> over
+/// <see cref="ReplicaRouter"/>): everything the SDK decides (sessions, keepalives, its lease deadline, routing,
+/// probing, retries, request ids, withdrawing and cleaning up abandoned acquires) is the shipped code's, on a
+/// <see cref="SimTimeProvider"/> and a <see cref="SimReplicaChannel"/>. What stays here is the workload and the
+/// client faults: what to acquire (try or wait, exclusive or shared), how long to hold, cancelling an acquire or a
+/// release at a random moment, pausing the process (possibly past its TTL), restarting it with a new identity
+/// (which closes its sessions), or stopping it for good. The checker learns what the SDK believes: its sessions'
+/// deadlines (read from the SDK), the grants it handed out, the releases it was asked to send.
 /// </summary>
 internal sealed class SimClient
 {
+    private static readonly IMeterFactory Meters = new SharedMeterFactory();
+
     private readonly LeaseWorld world;
     private readonly Random random;
-    private readonly SortedSet<long> outstanding = [];
-    private long nextSequence = 1;
-    private int target;
+    private readonly Dictionary<Protocol.RequestId, ClientSession> opens = [];
+    private readonly Dictionary<Guid, ClientSession> sessions = [];
+    private readonly Dictionary<RequestId, long> firstSentMicros = [];
+    private readonly List<LockHandle> granted = [];
+    private readonly Dictionary<string, int> acquiring = [];
+    private readonly Dictionary<Guid, long> deadlinesSeen = [];
+    private readonly long requestTimeoutMicros;
+    private readonly long pollMicros;
+    private LockServiceClient sdk;
+    private long resumedMicros;
 
     public SimClient(LeaseWorld world, int number, Random random)
     {
         this.world = world;
         this.random = random;
         Number = number;
-        var bytes = new byte[16];
-        random.NextBytes(bytes);
-        Guid = new Guid(bytes);
-        Id = ClientId.FromGuid(Guid);
         var epsilon = world.Options.Epsilon;
         Clock = new VirtualClock(() => world.Sim.NowMicros, 1 - epsilon + 2 * epsilon * random.NextDouble(), random.NextInt64(1_000_000_000));
         TtlMs = world.Options.TtlsMs[random.Next(world.Options.TtlsMs.Length)];
         var fraction = world.Options.MinKeepAliveFraction + random.NextDouble() * (world.Options.MaxKeepAliveFraction - world.Options.MinKeepAliveFraction);
         KeepAliveMicros = (long)(TtlMs * 1000 * fraction);
-        target = random.Next(world.Sim.Replicas.Count);
         AbandonAtMicros = random.NextDouble() < world.Options.AbandonRate
             ? 500_000 + random.NextInt64(world.Options.Raft.ChaosMicros)
             : long.MaxValue;
+        requestTimeoutMicros = 1_000_000 + random.NextInt64(3_000_000);
+        pollMicros = 100_000 + random.NextInt64(1_500_000);
+        Process = new SimProcess(world.Sim, Clock) { AfterStep = ObserveSessions };
+        Time = new SimTimeProvider(Process);
+        sdk = NewSdk();
     }
 
     public int Number { get; }
 
-    public Guid Guid { get; }
-
-    public ClientId Id { get; }
-
     /// <summary>Fixed rate within 1 ± ε, so a local deadline maps to one real time.</summary>
     public VirtualClock Clock { get; }
+
+    public SimProcess Process { get; }
+
+    public SimTimeProvider Time { get; }
 
     public long TtlMs { get; }
 
@@ -57,436 +70,307 @@ internal sealed class SimClient
 
     public long AbandonAtMicros { get; }
 
-    public bool Abandoned { get; private set; }
-
-    public ClientSession? Session { get; private set; }
-
-    private long AnsweredBelow => outstanding.Count > 0 ? outstanding.Min : nextSequence;
+    /// <summary>The process stopped for good.</summary>
+    public bool Abandoned => Process.IsStopped;
 
     public override string ToString() => $"client {Number}";
 
     public void Start()
     {
-        AfterLocal(random.NextInt64(1_000_000), OpenSession);
+        Process.AfterLocal(random.NextInt64(1_000_000), () => Watch(RunAsync()));
         if (AbandonAtMicros != long.MaxValue)
         {
             world.Sim.At(AbandonAtMicros, Abandon);
         }
+
+        SchedulePause();
     }
+
+    // ---- What the channel reports (the wire), and what the SDK believes ----
+
+    public void OnSending(Protocol.RequestId request) =>
+        firstSentMicros.TryAdd(Hosting.LeaseIds.ToRequestId(request), world.Sim.NowMicros);
+
+    /// <summary>An open-session request goes out: its first attempt makes the checker's session.</summary>
+    public ClientSession OnOpenSending(Protocol.RequestId request)
+    {
+        OnSending(request);
+        if (!opens.TryGetValue(request, out var session))
+        {
+            session = new ClientSession(this, Hosting.LeaseIds.ToRequestId(request), world.Sim.NowMicros, Clock.NowMicros);
+            opens[request] = session;
+            world.Checker.OnOpenRequested(session);
+        }
+
+        return session;
+    }
+
+    public ClientSession? SessionOf(Guid sessionId) => sessions.GetValueOrDefault(sessionId);
+
+    public void OnOpenAnswered(ClientSession session, SessionReply reply)
+    {
+        if (reply.Status == ReplyStatus.Ok)
+        {
+            session.Opened(Hosting.LeaseIds.ToSessionId(reply.SessionId));
+            sessions[reply.SessionId] = session;
+        }
+    }
+
+    public void OnKeepAliveAnswered(ClientSession? session, SessionReply reply)
+    {
+        if (session is not null && reply.Status is ReplyStatus.SessionExpired or ReplyStatus.UnknownSession)
+        {
+            world.Checker.OnToldExpired(session);
+        }
+    }
+
+    /// <summary>
+    /// The end-of-run check that nothing an abandoned request did is left behind: every lock the service has a live
+    /// session of this client hold (or wait for) is one the SDK handed out and has not released (or an acquire still
+    /// under way), unless its request is too recent to have been cleaned up.
+    /// </summary>
+    public void CheckNothingLeft(LeaseStateMachine machine, long graceMicros)
+    {
+        var now = world.Sim.NowMicros;
+        if (Abandoned || Process.IsPaused || now - resumedMicros < graceMicros)
+        {
+            return;
+        }
+
+        var live = sdk.Sessions.LiveSessions().Select(s => Hosting.LeaseIds.ToSessionId(s.Id)).ToHashSet();
+        for (var i = 0; i < world.Options.Locks; i++)
+        {
+            var name = $"lock/{i}";
+            if (machine.Describe(name) is not { } state)
+            {
+                continue;
+            }
+
+            foreach (var holder in state.Holders.Where(h => live.Contains(h.Session) && Old(h.Request)))
+            {
+                if (!granted.Any(h => h.Token == holder.Token && !h.IsReleased))
+                {
+                    throw new InvariantViolation($"left behind: {this} holds '{name}' (token {holder.Token}, request {holder.Request}) in a live session, but the SDK handed out no such lock");
+                }
+            }
+
+            foreach (var waiter in state.Waiters.Where(w => live.Contains(w.Session) && Old(w.Request)))
+            {
+                if (acquiring.GetValueOrDefault(name) == 0)
+                {
+                    throw new InvariantViolation($"left behind: {this} waits for '{name}' (request {waiter.Request}) in a live session, but nobody is acquiring it");
+                }
+            }
+        }
+
+        bool Old(RequestId request) => firstSentMicros.TryGetValue(request, out var sent) && now - sent >= graceMicros;
+    }
+
+    /// <summary>
+    /// After each step of the process: the sessions the SDK uses, and their deadlines, as the SDK holds them. A session
+    /// the SDK took up is followed until it gives it up (its lost token); each move of its deadline is an
+    /// acknowledged renewal the SDK acted on (the SDK may act on an answer later than it arrived, e.g. a leader's
+    /// answer noticed after a probe of another replica, so the wire alone cannot say).
+    /// </summary>
+    private void ObserveSessions()
+    {
+        foreach (var believed in sdk.Sessions.LiveSessions())
+        {
+            if (sessions.GetValueOrDefault(believed.Id) is not { } session)
+            {
+                throw new InvariantViolation($"{this}'s SDK uses session {believed.Id}, which no open answer it received created");
+            }
+
+            if (session.Believed is null)
+            {
+                session.Believed = () => believed.Deadline;
+                believed.LostToken.Register(() => session.Lost(world.Sim.NowMicros));
+            }
+
+            if (deadlinesSeen.GetValueOrDefault(believed.Id) != believed.Deadline)
+            {
+                deadlinesSeen[believed.Id] = believed.Deadline;
+                world.Checker.OnRenewalAcknowledged(session, Clock.NowMicros);
+            }
+        }
+    }
+
+    // ---- The workload ----
+
+    private async Task RunAsync()
+    {
+        while (true)
+        {
+            await Delay(random.NextInt64(400_000)).ConfigureAwait(false);
+            if (random.NextDouble() < world.Options.CloseRate)
+            {
+                await RestartAsync().ConfigureAwait(false);
+                continue;
+            }
+
+            await OneLockAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task OneLockAsync()
+    {
+        var name = $"lock/{random.Next(world.Options.Locks)}";
+        var mode = random.NextDouble() < world.Options.SharedRate ? LockMode.Shared : LockMode.Exclusive;
+        var wait = random.NextDouble() < world.Options.WaitRate ? TimeSpan.FromMilliseconds(100 + random.Next(3_000)) : TimeSpan.Zero;
+        var semaphore = random.NextDouble() < world.Options.SemaphoreRate;
+        if (semaphore)
+        {
+            // A permit of the semaphore "sem/N" (N permits): the checker knows N from the options.
+            (name, mode) = ($"sem/{name[5..]}", LockMode.Shared);
+        }
+
+        LockHandle? handle;
+        acquiring[name] = acquiring.GetValueOrDefault(name) + 1;
+        using (var cancel = MaybeCancelled())
+        {
+            try
+            {
+                handle = semaphore
+                    ? await sdk.TryAcquireSemaphoreAsync(name, world.Options.SemaphorePermits, wait, cancel.Token).ConfigureAwait(false)
+                    : await sdk.TryAcquireAsync(name, wait, mode, cancel.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (Expected(e))
+            {
+                world.Trace(this, $"acquire ended: {e.GetType().Name}", name);
+                return;
+            }
+            finally
+            {
+                acquiring[name]--;
+            }
+        }
+
+        if (handle is null)
+        {
+            return;
+        }
+
+        granted.RemoveAll(h => h.IsReleased || h.IsLost);
+        granted.Add(handle);
+        var session = sessions.GetValueOrDefault(handle.Session.Id)
+            ?? throw new InvariantViolation($"{this} was granted '{name}' in session {handle.Session.Id}, which no open it sent created");
+        ObserveSessions();
+        if (!handle.IsLost && world.Sim.NowMicros >= session.DeadlineMicros)
+        {
+            // After a pause past the TTL, the grant and the deadline timer wait together: the SDK must check its
+            // deadline itself before it hands out a lock, not count on the timer having fired first.
+            throw new InvariantViolation($"{this} was handed '{name}' (token {handle.Token}) after its own deadline {session.DeadlineMicros / 1000} ms");
+        }
+
+        world.Checker.OnGrantAcknowledged(session, name, mode, handle.Token, used: true);
+        await Delay(random.NextInt64(world.Options.MaxHoldMicros)).ConfigureAwait(false);
+        if (handle.IsLost)
+        {
+            return; // LostToken fired: a lost lock is not released
+        }
+
+        world.Checker.OnReleaseSent(session, name, handle.Token);
+        using var cancelRelease = MaybeCancelled();
+        try
+        {
+            await handle.ReleaseAsync(cancelRelease.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Expected(e))
+        {
+            world.Trace(this, $"release ended: {e.GetType().Name}", name);
+            await handle.DisposeAsync().ConfigureAwait(false); // as `await using` would: keeps releasing in the background
+        }
+    }
+
+    /// <summary>The process restarts: the old SDK instance closes its sessions; the new one has a new identity.</summary>
+    private async Task RestartAsync()
+    {
+        world.Trace(this, "restarts");
+        var old = sdk;
+        sdk = NewSdk();
+        await old.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private LockServiceClient NewSdk()
+    {
+        var options = new LockClientOptions
+        {
+            SessionTtl = TimeSpan.FromMilliseconds(TtlMs),
+            KeepAliveInterval = TimeSpan.FromMicroseconds(KeepAliveMicros),
+            RequestTimeout = TimeSpan.FromMicroseconds(requestTimeoutMicros),
+            CallTimeout = TimeSpan.FromMicroseconds(world.Options.CallTimeoutMicros),
+            WaitPollInterval = TimeSpan.FromMicroseconds(pollMicros),
+            ClockRateBound = world.Options.Epsilon,
+            LeaseSafetyMargin = TimeSpan.Zero, // the tightest deadline the SDK allows: the checker's bound
+        };
+        var transport = new ReplicaRouter(new SimReplicaChannel(world, this), options, Time, NullLogger.Instance);
+        return new LockServiceClient(transport, options, Time, meterFactory: Meters, random: new Random(random.Next()), clientId: NewGuid());
+    }
+
+    // ---- Client faults ----
+
+    /// <summary>Cancels the operation at a random moment (before, while or after it is sent), at the workload's rate; none once the run is quiet.</summary>
+    private CancellationTokenSource MaybeCancelled() =>
+        !world.Sim.IsQuiet && random.NextDouble() < world.Options.CancelRate
+            ? new CancellationTokenSource(TimeSpan.FromMicroseconds(random.NextInt64(2_000_000)), Time)
+            : new CancellationTokenSource();
+
+    /// <summary>Now and then the process pauses (GC, swapped out, a stopped VM), maybe past its TTL; none once the run is quiet.</summary>
+    private void SchedulePause() =>
+        world.Sim.After(KeepAliveMicros, () =>
+        {
+            if (Abandoned || world.Sim.IsQuiet)
+            {
+                return;
+            }
+
+            if (!Process.IsPaused && random.NextDouble() < world.Options.StallRate)
+            {
+                var pause = random.NextInt64(2 * TtlMs * 1000);
+                world.Trace(this, $"pauses {pause / 1000} ms");
+                Process.Pause(pause);
+                world.Sim.After(pause, () => resumedMicros = world.Sim.NowMicros);
+            }
+
+            SchedulePause();
+        });
 
     /// <summary>The process stops for good: no more requests, keepalives or releases (what is in flight still lands).</summary>
     private void Abandon()
     {
-        Abandoned = true;
-        Session?.StopRenewing(world.Sim.NowMicros);
-        world.Trace(this, "abandons", Session);
-    }
-
-    // ---- Sessions ----
-
-    private void OpenSession()
-    {
-        if (Abandoned)
+        Process.Stop();
+        foreach (var session in opens.Values)
         {
-            return;
+            session.StopRenewing(world.Sim.NowMicros);
         }
 
-        var request = NextRequest();
-        var session = new ClientSession(this, request, world.Sim.NowMicros, Clock.NowMicros);
-        Session = session;
-        world.Checker.OnOpenRequested(session);
-        Call<SessionReply>(
-            "open",
-            session,
-            renews: session,
-            (host, reply) => host.OpenSession(new OpenSessionRequest(Wire(request), TtlMs, AnsweredBelow), reply),
-            r => (r.Status, r.LeaderHint),
-            (reply, _) =>
-            {
-                Complete(request);
-                if (reply.Status == ReplyStatus.Ok)
-                {
-                    session.Opened(Hosting.LeaseIds.ToSessionId(reply.SessionId));
-                    world.Checker.OnRenewalAcknowledged(session, session.FirstSentLocalMicros);
-                    ScheduleDeadlineCheck(session);
-                    AfterLocal(KeepAliveMicros, () => KeepAlive(session));
-                    NextOperation(session);
-                }
-                else
-                {
-                    world.Trace(this, $"open refused: {reply.Status}", reply.Message);
-                    AfterLocal(200_000, OpenSession);
-                }
-            });
+        world.Trace(this, "abandons");
     }
 
-    private void KeepAlive(ClientSession session)
+    // ---- Helpers ----
+
+    private Task Delay(long localMicros) => Time.DelayAsync(TimeSpan.FromMicroseconds(localMicros), CancellationToken.None);
+
+    private void Watch(Task run) =>
+        run.ContinueWith(t => Process.Fail(t.Exception!.GetBaseException()), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    private static bool Expected(Exception e) =>
+        e is LockServiceException or TimeoutException or OperationCanceledException or ObjectDisposedException;
+
+    private Guid NewGuid()
     {
-        if (Abandoned || session.IsOver)
-        {
-            return;
-        }
-
-        if (random.NextDouble() < world.Options.StallRate)
-        {
-            // A long pause (GC, swapped out): the next keepalive is late, maybe past the deadline.
-            var stall = random.NextInt64(2 * TtlMs * 1000);
-            world.Trace(this, $"stalls {stall / 1000} ms", session);
-            AfterLocal(stall, () => SendKeepAlive(session));
-            return;
-        }
-
-        SendKeepAlive(session);
+        var bytes = new byte[16];
+        random.NextBytes(bytes);
+        return new Guid(bytes);
     }
 
-    private void SendKeepAlive(ClientSession session)
+    /// <summary>One meter for every simulated SDK (an SDK without a factory would create, and keep, a meter each).</summary>
+    private sealed class SharedMeterFactory : IMeterFactory
     {
-        if (Abandoned || session.IsOver)
-        {
-            return;
-        }
+        private readonly Meter meter = new("LockService.Client.Simulation");
 
-        Call<SessionReply>(
-            "keepalive",
-            session,
-            renews: session,
-            (host, reply) => host.KeepAlive(new KeepAliveRequest(Hosting.LeaseIds.ToGuid(session.Id!.Value)), reply),
-            r => (r.Status, r.LeaderHint),
-            (reply, attempt) =>
-            {
-                if (reply.Status == ReplyStatus.Ok)
-                {
-                    world.Checker.OnRenewalAcknowledged(session, attempt.SentLocalMicros);
-                    AfterLocal(KeepAliveMicros, () => KeepAlive(session));
-                }
-                else if (reply.Status is ReplyStatus.SessionExpired or ReplyStatus.UnknownSession)
-                {
-                    world.Checker.OnToldExpired(session);
-                    Lose(session, "the service says it expired");
-                }
-                else
-                {
-                    AfterLocal(KeepAliveMicros, () => KeepAlive(session));
-                }
-            });
+        public Meter Create(MeterOptions options) => meter;
+
+        public void Dispose() => meter.Dispose();
     }
-
-    private void ScheduleDeadlineCheck(ClientSession session) =>
-        world.Sim.At(session.DeadlineMicros, () =>
-        {
-            if (session.IsOver)
-            {
-                return;
-            }
-
-            if (world.Sim.NowMicros >= session.DeadlineMicros)
-            {
-                Lose(session, "its own deadline passed");
-            }
-            else
-            {
-                ScheduleDeadlineCheck(session);
-            }
-        });
-
-    /// <summary>The SDK's session loss: stop using it (and its locks), close it in the background, open a new one.</summary>
-    private void Lose(ClientSession session, string why)
-    {
-        if (session.IsOver)
-        {
-            return;
-        }
-
-        session.Lost(world.Sim.NowMicros);
-        world.Trace(this, $"loses its session ({why})", session);
-        if (Abandoned)
-        {
-            return;
-        }
-
-        if (why.Contains("deadline", StringComparison.Ordinal))
-        {
-            CloseSession(session, reopen: false);
-        }
-
-        if (Session == session)
-        {
-            AfterLocal(random.NextInt64(300_000), OpenSession);
-        }
-    }
-
-    private void CloseSession(ClientSession session, bool reopen)
-    {
-        session.Lost(world.Sim.NowMicros);
-        var request = NextRequest();
-        Call<SessionReply>(
-            "close",
-            null,
-            renews: null,
-            (host, reply) => host.CloseSession(new CloseSessionRequest(Wire(request), Hosting.LeaseIds.ToGuid(session.Id!.Value), AnsweredBelow), reply),
-            r => (r.Status, r.LeaderHint),
-            (_, _) =>
-            {
-                Complete(request);
-                if (reopen && Session == session)
-                {
-                    OpenSession();
-                }
-            });
-    }
-
-    // ---- Locks ----
-
-    private void NextOperation(ClientSession session)
-    {
-        if (Abandoned || session.IsOver)
-        {
-            return;
-        }
-
-        if (random.NextDouble() < world.Options.CloseRate)
-        {
-            world.Trace(this, "closes its session", session);
-            CloseSession(session, reopen: true);
-            return;
-        }
-
-        var name = $"lock/{random.Next(world.Options.Locks)}";
-        var mode = random.NextDouble() < world.Options.SharedRate ? LockMode.Shared : LockMode.Exclusive;
-        var waitMs = random.NextDouble() < world.Options.WaitRate ? 100 + random.Next(3_000) : 0;
-        var pollMs = 100 + random.Next(1_500);
-        var permits = 0;
-        if (random.NextDouble() < world.Options.SemaphoreRate)
-        {
-            (name, mode, permits) = ($"sem/{name[5..]}", LockMode.Shared, world.Options.SemaphorePermits);
-        }
-
-        var request = new AcquireRequest(
-            Wire(NextRequest()), Hosting.LeaseIds.ToGuid(session.Id!.Value), name, mode, waitMs, pollMs, MaxCount: permits);
-        // The client's own patience for a wait: about the wait it asked for, on its clock.
-        var giveUpAtLocal = waitMs > 0 ? Clock.NowMicros + waitMs * 1000 * (random.Next(3) == 0 ? 1 : 2) / 2 : long.MaxValue;
-        Acquire(session, request, giveUpAtLocal);
-    }
-
-    private void Acquire(ClientSession session, AcquireRequest request, long giveUpAtLocal)
-    {
-        Call<AcquireReply>(
-            "acquire",
-            session,
-            renews: null,
-            (host, reply) => host.Acquire(request with { AnsweredBelow = AnsweredBelow }, reply),
-            r => (r.Status, r.LeaderHint),
-            (reply, _) =>
-            {
-                switch (reply.Status)
-                {
-                    case ReplyStatus.Granted:
-                        Complete(request.Request.Sequence);
-                        world.Checker.OnGrantAcknowledged(session, request.Name, request.Mode, reply.Token, used: true);
-                        Hold(session, request, reply.Token);
-                        break;
-                    case ReplyStatus.Queued when Clock.NowMicros < giveUpAtLocal:
-                        Acquire(session, request, giveUpAtLocal); // re-issue: keeps the place in the queue
-                        break;
-                    case ReplyStatus.Queued:
-                        Withdraw(session, request, rounds: 3);
-                        break;
-                    case ReplyStatus.UnknownSession or ReplyStatus.SessionExpired:
-                        Complete(request.Request.Sequence);
-                        Lose(session, "acquire says the session is unknown");
-                        break;
-                    default:
-                        Complete(request.Request.Sequence);
-                        Think(session);
-                        break;
-                }
-            });
-    }
-
-    /// <summary>The SDK's WithdrawInBackground: CancelWait, then the acquire re-issued; a grant that came first is released.</summary>
-    private void Withdraw(ClientSession session, AcquireRequest acquire, int rounds)
-    {
-        var cancel = NextRequest();
-        Call<ReleaseReply>(
-            "cancel",
-            session,
-            renews: null,
-            (host, reply) => host.CancelWait(
-                new CancelWaitRequest(Wire(cancel), acquire.SessionId, acquire.Name, acquire.Request, AnsweredBelow), reply),
-            r => (r.Status, r.LeaderHint),
-            (_, _) =>
-            {
-                Complete(cancel);
-                Call<AcquireReply>(
-                    "probe",
-                    session,
-                    renews: null,
-                    (host, reply) => host.Acquire(acquire with { AnsweredBelow = AnsweredBelow }, reply),
-                    r => (r.Status, r.LeaderHint),
-                    (probe, _) =>
-                    {
-                        if (probe.Status == ReplyStatus.Granted)
-                        {
-                            world.Checker.OnGrantAcknowledged(session, acquire.Name, acquire.Mode, probe.Token, used: false);
-                            Complete(acquire.Request.Sequence);
-                            Release(session, acquire.Name, probe.Token, then: () => Think(session));
-                        }
-                        else if (probe.Status == ReplyStatus.Queued && rounds > 1)
-                        {
-                            Withdraw(session, acquire, rounds - 1);
-                        }
-                        else
-                        {
-                            Complete(acquire.Request.Sequence);
-                            Think(session);
-                        }
-                    });
-            });
-    }
-
-    private void Hold(ClientSession session, AcquireRequest request, FencingToken token)
-    {
-        AfterLocal(random.NextInt64(world.Options.MaxHoldMicros), () =>
-        {
-            if (Abandoned || session.IsOver)
-            {
-                return; // a crashed client releases nothing; a lost session's locks go with it
-            }
-
-            world.Checker.OnReleaseSent(session, request.Name, token);
-            Release(session, request.Name, token, then: () => Think(session));
-        });
-    }
-
-    private void Release(ClientSession session, string name, FencingToken token, Action then)
-    {
-        var request = NextRequest();
-        Call<ReleaseReply>(
-            "release",
-            session,
-            renews: null,
-            (host, reply) => host.Release(new ReleaseRequest(Wire(request), Hosting.LeaseIds.ToGuid(session.Id!.Value), name, token, AnsweredBelow), reply),
-            r => (r.Status, r.LeaderHint),
-            (_, _) =>
-            {
-                Complete(request);
-                then();
-            });
-    }
-
-    private void Think(ClientSession session) => AfterLocal(random.NextInt64(400_000), () => NextOperation(session));
-
-    // ---- Requests ----
-
-    private Leases.RequestId NextRequest()
-    {
-        var sequence = nextSequence++;
-        outstanding.Add(sequence);
-        return new Leases.RequestId(Id, (ulong)sequence);
-    }
-
-    private void Complete(Leases.RequestId request) => Complete((long)request.Sequence);
-
-    private void Complete(long sequence) => outstanding.Remove(sequence);
-
-    private Protocol.RequestId Wire(Leases.RequestId request) => new(Guid, (long)request.Sequence);
-
-    /// <summary>
-    /// One request, retried until it gets a final answer: an attempt goes to <c>target</c>; NotLeader moves to the
-    /// hint (or the next replica), Unavailable and Overloaded back off, silence past the call timeout moves on. Any
-    /// attempt's final answer completes the call (the service answers retries from memory). Stops when the client
-    /// stops or the session it belongs to is over.
-    /// </summary>
-    private void Call<TReply>(
-        string what,
-        ClientSession? session,
-        ClientSession? renews,
-        Action<LeaseHost, Action<TReply>> invoke,
-        Func<TReply, (ReplyStatus Status, int Hint)> statusOf,
-        Action<TReply, Attempt> onAnswer)
-    {
-        var call = new CallState();
-        SendAttempt();
-
-        void SendAttempt()
-        {
-            if (call.Done || Abandoned || (session is not null && session.IsOver && what != "close"))
-            {
-                return;
-            }
-
-            var attempt = new Attempt(++call.Attempts, world.Sim.NowMicros, Clock.NowMicros);
-            call.Current = attempt.Number;
-            renews?.OnRenewingSend(world.Sim.NowMicros);
-            var to = target;
-            world.Trace(this, what, new Sent(attempt.Number, to, session));
-            world.SendToReplica(this, to, renews, host => invoke(host, reply => world.SendToClient(this, () => OnReply(attempt, reply))));
-            AfterLocal(world.Options.CallTimeoutMicros, () =>
-            {
-                if (!call.Done && call.Current == attempt.Number)
-                {
-                    target = (to + 1) % world.Sim.Replicas.Count;
-                    SendAttempt();
-                }
-            });
-        }
-
-        void OnReply(Attempt attempt, TReply reply)
-        {
-            if (call.Done || Abandoned)
-            {
-                return;
-            }
-
-            var (status, hint) = statusOf(reply);
-            world.Trace(this, what, reply);
-            switch (status)
-            {
-                case ReplyStatus.NotLeader:
-                case ReplyStatus.Unavailable:
-                case ReplyStatus.Overloaded:
-                    if (attempt.Number != call.Current)
-                    {
-                        return; // a later attempt is under way
-                    }
-
-                    target = status == ReplyStatus.NotLeader && hint >= 0 && hint != target ? hint : (target + 1) % world.Sim.Replicas.Count;
-                    call.Current = -1;
-                    AfterLocal(status == ReplyStatus.NotLeader && hint >= 0 ? 1_000 : 20_000 + random.NextInt64(80_000), SendAttempt);
-                    return;
-                default:
-                    call.Done = true;
-                    onAnswer(reply, attempt);
-                    return;
-            }
-        }
-    }
-
-    private void AfterLocal(long localMicros, Action action)
-    {
-        var at = Clock.GlobalAt(Clock.NowMicros + localMicros);
-        world.Sim.At(at, () =>
-        {
-            if (!Abandoned)
-            {
-                action();
-            }
-        });
-    }
-
-    private sealed class CallState
-    {
-        public bool Done { get; set; }
-
-        public int Attempts { get; set; }
-
-        public int Current { get; set; }
-    }
-
-    private sealed record Sent(int Attempt, int To, ClientSession? Session)
-    {
-        public override string ToString() => $"attempt {Attempt} to r{To}" + (Session is null ? "" : $" ({Session})");
-    }
-
-    internal readonly record struct Attempt(int Number, long SentMicros, long SentLocalMicros);
 }

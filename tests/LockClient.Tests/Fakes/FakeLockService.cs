@@ -17,10 +17,10 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
     private readonly Dictionary<Guid, Session> _sessions = [];
     private readonly HashSet<Guid> _expired = [];
     private readonly Dictionary<string, Lock> _locks = [];
-    private readonly Dictionary<RequestId, object> _answers = [];
-    private readonly Dictionary<RequestId, (string Name, FencingToken Token)> _grantsByRequest = [];
+    private readonly Dictionary<(int Group, Guid Client), ClientRecord> _clients = [];
     private readonly List<(string Operation, object Request)> _calls = [];
     private readonly ITimer _ticker;
+    private int _applyingGroup; // the group of the command being applied (under _gate)
     private long _index;
 
     public FakeLockService(FakeTimeProvider time, int groupCount = 1)
@@ -41,6 +41,30 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
     public Func<string, object, ReplyStatus?> FaultAfterApply { get; set; } = (_, _) => null;
 
     public int TopologyFailures { get; set; }
+
+    /// <summary>The state machine's MaxPendingRequestsPerClient: answers kept per client above its AnsweredBelow.</summary>
+    public int PendingLimit { get; set; } = 1024;
+
+    /// <summary>Client identities that have sent requests (a client that reset its identity shows up twice).</summary>
+    public IReadOnlyList<Guid> ClientIds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _clients.Keys.Select(k => k.Client).Distinct()];
+            }
+        }
+    }
+
+    /// <summary>How many answers the service keeps for a client (those it has not been told it may forget).</summary>
+    public int PendingAnswers(Guid clientId)
+    {
+        lock (_gate)
+        {
+            return _clients.Where(c => c.Key.Client == clientId).Sum(c => c.Value.Answers.Count);
+        }
+    }
 
     public IReadOnlyList<(string Operation, object Request)> Calls
     {
@@ -135,7 +159,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
             var session = new Session(Guid.NewGuid(), request.TtlMs, _time.GetTimestamp());
             _sessions[session.Id] = session;
             return Remember(request.Request, new SessionReply(ReplyStatus.Ok, session.Id, request.TtlMs));
-        }, request.Request);
+        }, (group, request.Request, request.AnsweredBelow));
 
     public Task<SessionReply> KeepAliveAsync(int group, KeepAliveRequest request, CancellationToken cancellationToken) =>
         Handle("keepalive", request, s => new SessionReply(s, request.SessionId, 0), completions =>
@@ -158,7 +182,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
             }
 
             return Remember(request.Request, new SessionReply(ReplyStatus.Ok, request.SessionId, 0));
-        }, request.Request);
+        }, (group, request.Request, request.AnsweredBelow));
 
     public Task<AcquireReply> AcquireAsync(int group, AcquireRequest request, CancellationToken cancellationToken)
     {
@@ -175,7 +199,7 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
         Task<AcquireReply> result;
         lock (_gate)
         {
-            result = Acquire(request, completions);
+            result = Acquire(group, request, completions);
         }
 
         completions.ForEach(c => c());
@@ -205,36 +229,27 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
 
             var stale = l is not null && l.Highest > request.Token;
             return Remember(request.Request, new ReleaseReply(stale ? ReplyStatus.StaleToken : ReplyStatus.NotHolder));
-        }, request.Request);
+        }, (group, request.Request, request.AnsweredBelow));
 
     public Task<ReleaseReply> CancelWaitAsync(int group, CancelWaitRequest request, CancellationToken cancellationToken) =>
         Handle("cancel-wait", request, s => new ReleaseReply(s), completions =>
         {
-            if (!_locks.TryGetValue(request.Name, out var l))
+            if (!_sessions.ContainsKey(request.SessionId))
             {
-                return Remember(request.Request, new ReleaseReply(ReplyStatus.NotHolder));
+                return new ReleaseReply(_expired.Contains(request.SessionId) ? ReplyStatus.SessionExpired : ReplyStatus.UnknownSession);
             }
 
-            var waiter = l.Waiters.FirstOrDefault(w => w.Request == request.AcquireRequest);
-            if (waiter is not null)
+            // As the replica: a waiter is withdrawn; a grant that came first stays (the client releases it by
+            // token); "not waiting" reads Ok on the wire. The acquire's own answer says which happened.
+            if (_locks.TryGetValue(request.Name, out var l) && l.Waiters.FirstOrDefault(w => w.Request == request.AcquireRequest) is { } waiter)
             {
                 l.Waiters.Remove(waiter);
                 Answer(waiter, new AcquireReply(ReplyStatus.TimedOut, default, 0), completions);
                 Promote(request.Name, l, completions);
-                return Remember(request.Request, new ReleaseReply(ReplyStatus.Ok));
             }
 
-            // Withdrawing an acquire that was granted meanwhile releases that grant.
-            if (_grantsByRequest.TryGetValue(request.AcquireRequest, out var grant) &&
-                l.Holders.FindIndex(h => h.Token == grant.Token) is var i and >= 0)
-            {
-                l.Holders.RemoveAt(i);
-                Promote(request.Name, l, completions);
-                return Remember(request.Request, new ReleaseReply(ReplyStatus.Ok));
-            }
-
-            return Remember(request.Request, new ReleaseReply(ReplyStatus.NotHolder));
-        }, request.Request);
+            return Remember(request.Request, new ReleaseReply(ReplyStatus.Ok));
+        }, (group, request.Request, request.AnsweredBelow));
 
     public Task<DescribeReply> DescribeAsync(int group, string name, CancellationToken cancellationToken) =>
         Handle("describe", name, s => new DescribeReply(s, name, [], []), completions =>
@@ -257,7 +272,9 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
 
     public void Dispose() => _ticker.Dispose();
 
-    private Task<T> Handle<T>(string operation, object request, Func<ReplyStatus, T> faulted, Func<List<Action>, T> apply, RequestId? id = null)
+    private Task<T> Handle<T>(
+        string operation, object request, Func<ReplyStatus, T> faulted, Func<List<Action>, T> apply, (int Group, RequestId Id, long AnsweredBelow)? id = null)
+        where T : class
     {
         var completions = new List<Action>();
         T reply;
@@ -269,25 +286,105 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
                 return Task.FromResult(faulted(fault));
             }
 
-            reply = id is { } requestId && _answers.TryGetValue(requestId, out var remembered) ? (T)remembered : apply(completions);
+            object? remembered = null;
+            if (id is { } command && Admit(command.Group, command.Id, command.AnsweredBelow, out remembered) is { } refusal)
+            {
+                reply = (T)Refusal(faulted(refusal), refusal);
+            }
+            else
+            {
+                reply = remembered is T known ? known : apply(completions);
+            }
         }
 
         completions.ForEach(c => c());
         return Task.FromResult(FaultAfterApply(operation, request) is { } lost ? faulted(lost) : reply);
     }
 
+    /// <summary>
+    /// The state machine's exactly-once rules: forget answers below the request's AnsweredBelow; refuse a stale copy
+    /// of an acknowledged request (InvalidArgument, as AlreadyAnswered reads on the wire) and a new request beyond the
+    /// limit of kept answers (LimitExceeded); hand back a remembered answer.
+    /// </summary>
+    private ReplyStatus? Admit(int group, RequestId id, long answeredBelow, out object? remembered)
+    {
+        _applyingGroup = group;
+        if (!_clients.TryGetValue((group, id.ClientId), out var client))
+        {
+            _clients[(group, id.ClientId)] = client = new ClientRecord();
+        }
+
+        if (answeredBelow > client.AnsweredBelow)
+        {
+            foreach (var sequence in client.Answers.Keys.Where(s => s < answeredBelow).ToList())
+            {
+                client.Answers.Remove(sequence);
+            }
+
+            client.AnsweredBelow = answeredBelow;
+        }
+
+        remembered = null;
+        if (id.Sequence < client.AnsweredBelow)
+        {
+            return ReplyStatus.InvalidArgument;
+        }
+
+        if (client.Answers.TryGetValue(id.Sequence, out remembered))
+        {
+            return null;
+        }
+
+        return client.Answers.Count >= PendingLimit ? ReplyStatus.LimitExceeded : null;
+    }
+
+    /// <summary>The state machine's messages for its exactly-once refusals (the client reads the limit's).</summary>
+    private object Refusal(object reply, ReplyStatus status)
+    {
+        var message = status == ReplyStatus.LimitExceeded
+            ? $"Limit of {PendingLimit} unacknowledged requests per client; acknowledge answers (AnsweredBelow) before sending more"
+            : "This request was already answered and acknowledged; this is a stale copy.";
+        return reply switch
+        {
+            SessionReply r => r with { Message = message },
+            AcquireReply r => r with { Message = message },
+            ReleaseReply r => r with { Message = message },
+            _ => reply,
+        };
+    }
+
     private T Remember<T>(RequestId id, T reply)
         where T : class
     {
-        _answers[id] = reply;
+        if (_clients.TryGetValue((_applyingGroup, id.ClientId), out var client))
+        {
+            client.Answers[id.Sequence] = reply;
+        }
+
         return reply;
     }
 
-    private Task<AcquireReply> Acquire(AcquireRequest request, List<Action> completions)
+    private void UpdateAnswer(int group, RequestId id, object reply)
     {
-        if (_answers.TryGetValue(request.Request, out var remembered))
+        if (_clients.TryGetValue((group, id.ClientId), out var client) && client.Answers.ContainsKey(id.Sequence))
         {
-            return Task.FromResult((AcquireReply)remembered);
+            client.Answers[id.Sequence] = reply;
+        }
+    }
+
+    private Task<AcquireReply> Acquire(int group, AcquireRequest request, List<Action> completions)
+    {
+        var id = request.Request;
+        var refusal = Admit(group, id, request.AnsweredBelow, out var remembered);
+        var staleWait = refusal == ReplyStatus.InvalidArgument && request.WaitMs > 0;
+        if (refusal is { } refused && !staleWait)
+        {
+            return Task.FromResult((AcquireReply)Refusal(new AcquireReply(refused, default, 0), refused));
+        }
+
+        if (remembered is AcquireReply { Status: not ReplyStatus.Queued } answer)
+        {
+            return Task.FromResult(answer);
         }
 
         if (!_sessions.ContainsKey(request.SessionId))
@@ -301,21 +398,30 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
             _locks[request.Name] = l = new Lock();
         }
 
-        var waiter = l.Waiters.FirstOrDefault(w => w.Request == request.Request);
+        var waiter = l.Waiters.FirstOrDefault(w => w.Request == id);
+        if (waiter is null && staleWait)
+        {
+            // A stale copy of an acknowledged wait is answered from the wait, read-only (never queues or grants).
+            return Task.FromResult(l.Holders.FirstOrDefault(h => h.Request == id) is { } holder
+                ? new AcquireReply(ReplyStatus.Granted, holder.Token, 0)
+                : new AcquireReply(ReplyStatus.TimedOut, default, 0));
+        }
+
         if (waiter is null)
         {
             if (l.Waiters.Count == 0 && l.CanGrant(request.Mode))
             {
-                return Task.FromResult((AcquireReply)Remember(request.Request, Grant(request.Name, l, request.Request, request.SessionId, request.Mode)));
+                return Task.FromResult(Remember(id, Grant(l, id, request.SessionId, request.Mode)));
             }
 
             if (request.WaitMs == 0)
             {
-                return Task.FromResult((AcquireReply)Remember(request.Request, new AcquireReply(ReplyStatus.Busy, default, 0)));
+                return Task.FromResult(Remember(id, new AcquireReply(ReplyStatus.Busy, default, 0)));
             }
 
-            waiter = new Waiter(request.Request, request.SessionId, request.Mode, _time.GetTimestamp() + request.WaitMs * _time.TimestampFrequency / 1000);
+            waiter = new Waiter(group, id, request.SessionId, request.Mode, _time.GetTimestamp() + request.WaitMs * _time.TimestampFrequency / 1000);
             l.Waiters.Add(waiter);
+            Remember(id, new AcquireReply(ReplyStatus.Queued, default, l.Waiters.Count - 1));
         }
 
         var poll = new TaskCompletionSource<AcquireReply>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -327,12 +433,11 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
         return poll.Task;
     }
 
-    private AcquireReply Grant(string name, Lock l, RequestId request, Guid session, LockMode mode)
+    private AcquireReply Grant(Lock l, RequestId request, Guid session, LockMode mode)
     {
         var token = new FencingToken(Term, ++_index);
-        l.Holders.Add(new Holder(session, mode, token));
+        l.Holders.Add(new Holder(session, mode, token, request));
         l.Highest = token;
-        _grantsByRequest[request] = (name, token);
         return new AcquireReply(ReplyStatus.Granted, token, 0);
     }
 
@@ -342,13 +447,13 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
         {
             var waiter = l.Waiters[0];
             l.Waiters.RemoveAt(0);
-            Answer(waiter, Grant(name, l, waiter.Request, waiter.Session, waiter.Mode), completions);
+            Answer(waiter, Grant(l, waiter.Request, waiter.Session, waiter.Mode), completions);
         }
     }
 
     private void Answer(Waiter waiter, AcquireReply reply, List<Action> completions)
     {
-        _answers[waiter.Request] = reply;
+        UpdateAnswer(waiter.Group, waiter.Request, reply);
         if (waiter.Poll is { } poll)
         {
             completions.Add(() => poll.TrySetResult(reply));
@@ -409,10 +514,19 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
         public long RemainingMs(long now, TimeProvider time) => TtlMs - (now - RenewedAt) * 1000 / time.TimestampFrequency;
     }
 
-    private sealed record Holder(Guid Session, LockMode Mode, FencingToken Token);
+    private sealed record Holder(Guid Session, LockMode Mode, FencingToken Token, RequestId Request);
 
-    private sealed class Waiter(RequestId request, Guid session, LockMode mode, long deadline)
+    private sealed class ClientRecord
     {
+        public long AnsweredBelow { get; set; }
+
+        public Dictionary<long, object> Answers { get; } = [];
+    }
+
+    private sealed class Waiter(int group, RequestId request, Guid session, LockMode mode, long deadline)
+    {
+        public int Group { get; } = group;
+
         public RequestId Request { get; } = request;
 
         public Guid Session { get; } = session;

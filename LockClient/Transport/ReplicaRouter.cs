@@ -1,20 +1,18 @@
 using LockService.Client.Diagnostics;
 using LockService.Protocol;
 using Microsoft.Extensions.Logging;
-using Orleans.Runtime;
-using Orleans.Runtime.Messaging;
-using Orleans.Storage;
 
 namespace LockService.Client.Transport;
 
 /// <summary>
-/// Delivers protocol calls to each group's leader over Orleans: caches the topology and the last known leader per
-/// group, follows NotLeader hints, and moves to the next replica when a call is rejected (for example
-/// <see cref="OrleansMessageRejectionException"/> while a dead silo is being evicted), throws, or stays unanswered
-/// for <see cref="LockClientOptions.CallTimeout"/>. One sweep visits at most two rounds of the group's replicas;
-/// after that it answers <see cref="ReplyStatus.Unavailable"/> and the retry layer above backs off.
+/// Delivers protocol calls to each group's leader over any <see cref="IReplicaChannel"/>: caches the topology and
+/// the last known leader per group, follows NotLeader hints, and moves to the next replica when a call fails or
+/// stays unanswered for <see cref="LockClientOptions.CallTimeout"/>, probing the other replicas while the leader is
+/// silent. One sweep visits at most two rounds of the group's replicas; after that it answers
+/// <see cref="ReplyStatus.Unavailable"/> and the retry layer above backs off. Pure policy on a
+/// <see cref="TimeProvider"/>: the Orleans grain calls are the channel's (<see cref="OrleansReplicaChannel"/>).
 /// </summary>
-internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClientOptions options, TimeProvider time, ILogger logger)
+internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions options, TimeProvider time, ILogger logger)
     : ILockServiceTransport
 {
     private readonly object _gate = new();
@@ -28,30 +26,30 @@ internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClient
     }
 
     public Task<SessionReply> OpenSessionAsync(int group, OpenSessionRequest request, CancellationToken cancellationToken) =>
-        SendAsync(group, r => r.OpenSession(request), options.CallTimeout, m => new SessionReply(ReplyStatus.Unavailable, Guid.Empty, 0, Message: m), cancellationToken);
+        SendAsync(group, (c, r) => c.OpenSessionAsync(group, r, request), options.CallTimeout, m => new SessionReply(ReplyStatus.Unavailable, Guid.Empty, 0, Message: m), cancellationToken);
 
     public Task<SessionReply> KeepAliveAsync(int group, KeepAliveRequest request, CancellationToken cancellationToken) =>
-        SendAsync(group, r => r.KeepAlive(request), options.CallTimeout, m => new SessionReply(ReplyStatus.Unavailable, request.SessionId, 0, Message: m), cancellationToken);
+        SendAsync(group, (c, r) => c.KeepAliveAsync(group, r, request), options.CallTimeout, m => new SessionReply(ReplyStatus.Unavailable, request.SessionId, 0, Message: m), cancellationToken);
 
     public Task<SessionReply> CloseSessionAsync(int group, CloseSessionRequest request, CancellationToken cancellationToken) =>
-        SendAsync(group, r => r.CloseSession(request), options.CallTimeout, m => new SessionReply(ReplyStatus.Unavailable, request.SessionId, 0, Message: m), cancellationToken);
+        SendAsync(group, (c, r) => c.CloseSessionAsync(group, r, request), options.CallTimeout, m => new SessionReply(ReplyStatus.Unavailable, request.SessionId, 0, Message: m), cancellationToken);
 
     public Task<AcquireReply> AcquireAsync(int group, AcquireRequest request, CancellationToken cancellationToken) =>
         SendAsync(
-            group, r => r.Acquire(request), options.CallTimeout + TimeSpan.FromMilliseconds(request.WaitMs > 0 ? request.PollMs : 0),
+            group, (c, r) => c.AcquireAsync(group, r, request), options.CallTimeout + TimeSpan.FromMilliseconds(request.WaitMs > 0 ? request.PollMs : 0),
             m => new AcquireReply(ReplyStatus.Unavailable, default, 0, Message: m), cancellationToken);
 
     public Task<ReleaseReply> ReleaseAsync(int group, ReleaseRequest request, CancellationToken cancellationToken) =>
-        SendAsync(group, r => r.Release(request), options.CallTimeout, m => new ReleaseReply(ReplyStatus.Unavailable, Message: m), cancellationToken);
+        SendAsync(group, (c, r) => c.ReleaseAsync(group, r, request), options.CallTimeout, m => new ReleaseReply(ReplyStatus.Unavailable, Message: m), cancellationToken);
 
     public Task<ReleaseReply> CancelWaitAsync(int group, CancelWaitRequest request, CancellationToken cancellationToken) =>
-        SendAsync(group, r => r.CancelWait(request), options.CallTimeout, m => new ReleaseReply(ReplyStatus.Unavailable, Message: m), cancellationToken);
+        SendAsync(group, (c, r) => c.CancelWaitAsync(group, r, request), options.CallTimeout, m => new ReleaseReply(ReplyStatus.Unavailable, Message: m), cancellationToken);
 
     public Task<DescribeReply> DescribeAsync(int group, string name, CancellationToken cancellationToken) =>
-        SendAsync(group, r => r.Describe(name), options.CallTimeout, m => new DescribeReply(ReplyStatus.Unavailable, name, [], [], Message: m), cancellationToken);
+        SendAsync(group, (c, r) => c.DescribeAsync(group, r, name), options.CallTimeout, m => new DescribeReply(ReplyStatus.Unavailable, name, [], [], Message: m), cancellationToken);
 
     public Task<IsCurrentReply> IsCurrentAsync(int group, string name, FencingToken token, CancellationToken cancellationToken) =>
-        SendAsync(group, r => r.IsCurrent(name, token), options.CallTimeout, m => new IsCurrentReply(ReplyStatus.Unavailable, false, Message: m), cancellationToken);
+        SendAsync(group, (c, r) => c.IsCurrentAsync(group, r, name, token), options.CallTimeout, m => new IsCurrentReply(ReplyStatus.Unavailable, false, Message: m), cancellationToken);
 
     /// <summary>The replica this transport will try first for a group (its last known leader).</summary>
     internal int LeaderGuess(int group)
@@ -61,12 +59,6 @@ internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClient
             return group < _leaders.Length ? _leaders[group] : 0;
         }
     }
-
-    /// <summary>Failures of one call to one replica that mean "try another replica" rather than a bug in the request.</summary>
-    internal static bool IsReplicaFailure(Exception e) =>
-        e is TimeoutException or OrleansMessageRejectionException or GatewayTooBusyException or ClientNotAvailableException
-            or ConnectionFailedException or InconsistentStateException
-        || (e is OrleansException && e is not OrleansConfigurationException);
 
     private async Task<LockTopology> GetTopologyAsync(CancellationToken cancellationToken)
     {
@@ -81,7 +73,7 @@ internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClient
         LockTopology topology;
         try
         {
-            topology = await resolver.Directory().GetTopology().WaitAsync(options.CallTimeout, time, cancellationToken).ConfigureAwait(false);
+            topology = await channel.ReadTopologyAsync().WithTimeout(options.CallTimeout, time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -106,7 +98,7 @@ internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClient
     }
 
     private async Task<T> SendAsync<T>(
-        int group, Func<ILockReplicaGrain, Task<T>> call, TimeSpan callTimeout, Func<string, T> unavailable, CancellationToken cancellationToken)
+        int group, Func<IReplicaChannel, int, Task<T>> call, TimeSpan callTimeout, Func<string, T> unavailable, CancellationToken cancellationToken)
         where T : class
     {
         LockTopology topology;
@@ -143,7 +135,7 @@ internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClient
             {
                 var key = LockGroups.ReplicaKey(group, replica);
                 lastFailure = $"replica {key} failed: {e.GetType().Name}: {e.Message}";
-                if (IsReplicaFailure(e))
+                if (e is TimeoutException or ReplicaFailedException)
                 {
                     Log.ReplicaFailed(logger, key, e.GetType().Name);
                 }
@@ -185,10 +177,10 @@ internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClient
     /// <returns>The reply and the replica that gave it; or no reply and the replica said to lead now.</returns>
     /// <exception cref="TimeoutException">Nobody answered within <paramref name="callTimeout"/>.</exception>
     private async Task<(T? Reply, int Replica)> CallWithProbesAsync<T>(
-        int group, int replica, int replicas, Func<ILockReplicaGrain, Task<T>> call, TimeSpan callTimeout, CancellationToken cancellationToken)
+        int group, int replica, int replicas, Func<IReplicaChannel, int, Task<T>> call, TimeSpan callTimeout, CancellationToken cancellationToken)
         where T : class
     {
-        var primary = call(resolver.Replica(group, replica));
+        var primary = call(channel, replica);
         var deadline = time.GetTimestamp() + (long)(callTimeout.TotalSeconds * time.TimestampFrequency);
         var probeDelay = options.CallTimeout / 4;
         var probeTarget = replica;
@@ -202,7 +194,7 @@ internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClient
 
             try
             {
-                return (await primary.WaitAsync(remaining < probeDelay ? remaining : probeDelay, time, cancellationToken).ConfigureAwait(false), replica);
+                return (await primary.WithTimeout(remaining < probeDelay ? remaining : probeDelay, time, cancellationToken).ConfigureAwait(false), replica);
             }
             catch (TimeoutException) when (!primary.IsCompleted)
             {
@@ -216,7 +208,7 @@ internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClient
             probeTarget = (probeTarget + 1) % replicas == replica ? (probeTarget + 2) % replicas : (probeTarget + 1) % replicas;
             try
             {
-                var probe = await call(resolver.Replica(group, probeTarget)).WaitAsync(probeDelay, time, cancellationToken).ConfigureAwait(false);
+                var probe = await call(channel, probeTarget).WithTimeout(probeDelay, time, cancellationToken).ConfigureAwait(false);
                 var (status, hint) = StatusAndHint(probe);
                 if (status != ReplyStatus.NotLeader)
                 {
@@ -228,7 +220,7 @@ internal sealed class OrleansLockTransport(IReplicaResolver resolver, LockClient
                     return (null, hint);
                 }
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested && (e is TimeoutException || IsReplicaFailure(e)))
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is TimeoutException or ReplicaFailedException)
             {
                 // No news from this replica either; keep waiting for the first one and probe another.
             }

@@ -6,15 +6,15 @@ using Orleans.Runtime;
 
 namespace LockService.Client.Tests.Transport;
 
-public sealed class OrleansLockTransportTests
+public sealed class ReplicaRouterTests
 {
     private readonly FakeTimeProvider _time = new();
     private readonly FakeResolver _grains = new(groups: 2, replicasPerGroup: 3);
-    private readonly OrleansLockTransport _transport;
+    private readonly ReplicaRouter _transport;
 
-    public OrleansLockTransportTests()
+    public ReplicaRouterTests()
     {
-        _transport = new OrleansLockTransport(_grains, new LockClientOptions { CallTimeout = TimeSpan.FromSeconds(5) }, _time, NullLogger.Instance);
+        _transport = new ReplicaRouter(new OrleansReplicaChannel(_grains), new LockClientOptions { CallTimeout = TimeSpan.FromSeconds(5) }, _time, NullLogger.Instance);
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -116,7 +116,7 @@ public sealed class OrleansLockTransportTests
     public void Replica_failures_are_classified(Type type, bool transient)
     {
         var e = (Exception)Activator.CreateInstance(type, "x")!;
-        Assert.Equal(transient, OrleansLockTransport.IsReplicaFailure(e));
+        Assert.Equal(transient, OrleansReplicaChannel.IsReplicaFailure(e));
     }
 
     private static AcquireRequest Request() => new(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", LockMode.Exclusive, 0, 1000);

@@ -1,0 +1,75 @@
+using LockService.Client;
+using LockService.Client.Transport;
+using LockService.Protocol;
+
+namespace LockService.Leases.Tests.Simulation;
+
+/// <summary>
+/// The SDK's <see cref="IReplicaChannel"/> in the simulation: each call is a message through the run's lossy network
+/// to a simulated replica's client surface (<see cref="LeaseHost"/>), and its reply a message back; the reply
+/// completes the call as a step of the client's process. No policy here: which replica, timeouts, probing and
+/// retries are the shipped client core's. It only tells the checker what crossed the wire.
+/// </summary>
+internal sealed class SimReplicaChannel(LeaseWorld world, SimClient client) : IReplicaChannel
+{
+    public Task<LockTopology> ReadTopologyAsync() => Task.FromResult(new LockTopology(1, world.Sim.Replicas.Count));
+
+    public Task<SessionReply> OpenSessionAsync(int group, int replica, OpenSessionRequest request)
+    {
+        var session = client.OnOpenSending(request.Request);
+        return Send<SessionReply>(
+            "open", replica, session, (host, reply) => host.OpenSession(request, reply), r => (r.Status, r.LeaderHint), r => client.OnOpenAnswered(session, r));
+    }
+
+    public Task<SessionReply> KeepAliveAsync(int group, int replica, KeepAliveRequest request)
+    {
+        var session = client.SessionOf(request.SessionId);
+        return Send<SessionReply>(
+            "keepalive", replica, session, (host, reply) => host.KeepAlive(request, reply), r => (r.Status, r.LeaderHint),
+            r => client.OnKeepAliveAnswered(session, r));
+    }
+
+    public Task<SessionReply> CloseSessionAsync(int group, int replica, CloseSessionRequest request) =>
+        Send<SessionReply>("close", replica, null, (host, reply) => host.CloseSession(request, reply), r => (r.Status, r.LeaderHint));
+
+    public Task<AcquireReply> AcquireAsync(int group, int replica, AcquireRequest request)
+    {
+        client.OnSending(request.Request);
+        return Send<AcquireReply>("acquire", replica, null, (host, reply) => host.Acquire(request, reply), r => (r.Status, r.LeaderHint));
+    }
+
+    public Task<ReleaseReply> ReleaseAsync(int group, int replica, ReleaseRequest request) =>
+        Send<ReleaseReply>("release", replica, null, (host, reply) => host.Release(request, reply), r => (r.Status, r.LeaderHint));
+
+    public Task<ReleaseReply> CancelWaitAsync(int group, int replica, CancelWaitRequest request) =>
+        Send<ReleaseReply>("cancel", replica, null, (host, reply) => host.CancelWait(request, reply), r => (r.Status, r.LeaderHint));
+
+    // The simulated replica serves no reads; the simulated workload makes none.
+    public Task<DescribeReply> DescribeAsync(int group, int replica, string name) =>
+        Task.FromException<DescribeReply>(new ReplicaFailedException("reads are not simulated"));
+
+    public Task<IsCurrentReply> IsCurrentAsync(int group, int replica, string name, FencingToken token) =>
+        Task.FromException<IsCurrentReply>(new ReplicaFailedException("reads are not simulated"));
+
+    private Task<TReply> Send<TReply>(
+        string what, int replica, ClientSession? renews, Action<LeaseHost, Action<TReply>> invoke, Func<TReply, (ReplyStatus Status, int Hint)> statusOf,
+        Action<TReply>? observe = null)
+    {
+        // Continuations run inline, in the process step that delivers the reply: no thread pool.
+        client.Process.CheckThread();
+        var answer = new TaskCompletionSource<TReply>();
+        renews?.OnRenewingSend(world.Sim.NowMicros);
+        world.Trace(client, what, $"to r{replica}");
+        world.SendToReplica(client, replica, renews, host => invoke(host, reply => world.SendToClient(client, () => client.Process.Run(() =>
+        {
+            world.Trace(client, $"{what} answered {statusOf(reply).Status}", reply);
+            client.Process.CheckThread();
+            var ok = answer.TrySetResult(reply);
+            if (ok)
+            {
+                observe?.Invoke(reply); // after the SDK has acted on it
+            }
+        }))));
+        return answer.Task;
+    }
+}
