@@ -6,6 +6,13 @@ namespace LockService.Client;
 /// </summary>
 public sealed class LockClientOptions
 {
+    /// <summary>
+    /// Whether a handle dropped without being disposed releases its lock when it is finalized (the default). The
+    /// deterministic simulation turns it off: a garbage collector's timing cannot be replayed from a seed, and a
+    /// stopped simulated process must not act, as a dead one would not.
+    /// </summary>
+    internal bool ReleaseAbandonedHandles { get; set; } = true;
+
     /// <summary>The shortest session TTL the SDK accepts.</summary>
     public static readonly TimeSpan MinSessionTtl = TimeSpan.FromSeconds(1);
 

@@ -26,6 +26,10 @@ public sealed class LockHandle : IAsyncDisposable
         Mode = mode;
         Token = token;
         Weak = new WeakReference<LockHandle>(this);
+        if (!client.ReleasesAbandonedHandles)
+        {
+            GC.SuppressFinalize(this);
+        }
     }
 
     /// <summary>

@@ -26,6 +26,8 @@ internal sealed partial class LockServiceClient : ILockClient
 
     private readonly ILockServiceTransport _transport;
     private readonly LockClientOptions _options;
+
+    internal bool ReleasesAbandonedHandles => _options.ReleaseAbandonedHandles;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly LockClientMetrics _metrics;

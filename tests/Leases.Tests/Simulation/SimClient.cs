@@ -302,6 +302,7 @@ internal sealed class SimClient
             WaitPollInterval = TimeSpan.FromMicroseconds(pollMicros),
             ClockRateBound = world.Options.Epsilon,
             LeaseSafetyMargin = TimeSpan.Zero, // the tightest deadline the SDK allows: the checker's bound
+            ReleaseAbandonedHandles = false, // finalizers run when the GC decides: not replayable from a seed
         };
         var transport = new ReplicaRouter(new SimReplicaChannel(world, this), options, Time, NullLogger.Instance);
         return new LockServiceClient(transport, options, Time, meterFactory: Meters, random: new Random(random.Next()), clientId: NewGuid());
