@@ -37,7 +37,7 @@ public sealed partial class ReplicaGrain
                 logger.LogInformation("Replica {ReplicaKey} compacted its log up to {SnapshotIndex} ({SnapshotBytes} bytes)", _key, compacted.Index, compacted.Bytes);
                 break;
             case ReplicaEvent.HandingOver { Target: { } target } handing:
-                logger.LogInformation("Replica {ReplicaKey} hands leadership to caught-up replica {Target} ({Reason})", _key, target, handing.Reason);
+                logger.LogInformation("Replica {ReplicaKey} hands leadership to replica {Target} ({Reason}; it holds every committed entry)", _key, target, handing.Reason);
                 break;
             case ReplicaEvent.HandingOver handing:
                 logger.LogInformation("Replica {ReplicaKey} would hand leadership over ({Reason}) but no replica is caught up yet", _key, handing.Reason);
