@@ -147,6 +147,12 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                 replica = (replica + 1) % replicas;
                 continue;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The caller cancelled while this replica was failing (e.g. its call timed out as the token fired,
+                // on another thread): the caller sees its cancellation, not a replica's failure.
+                throw new OperationCanceledException(cancellationToken);
+            }
 
             var (status, hint) = StatusAndHint(reply);
             if (status == ReplyStatus.NotLeader)
