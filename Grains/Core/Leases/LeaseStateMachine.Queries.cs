@@ -33,10 +33,6 @@ public sealed partial class LeaseStateMachine
     }
 
     /// <summary>
-    /// Whether <paramref name="token"/> is the token of a current holder of the lock. A resource can ask this, or
-    /// simply reject tokens lower than the highest it has seen.
-    /// </summary>
-    /// <summary>
     /// Where a waiting or granted acquire stands, without applying anything: Granted with its token once promoted,
     /// Queued with its position while it waits; null when the state machine holds no entry for that request (it was
     /// never queued, or its wait ended). Lets a leader answer a client's re-poll of a wait without a log entry.
@@ -64,6 +60,10 @@ public sealed partial class LeaseStateMachine
         return new Queued(position);
     }
 
+    /// <summary>
+    /// Whether <paramref name="token"/> is the token of a current holder of the lock. A resource can ask this, or
+    /// simply reject tokens lower than the highest it has seen.
+    /// </summary>
     public bool IsCurrent(string lockName, FencingToken token)
     {
         if (!_locks.TryGetValue(lockName, out var lockState))
