@@ -208,13 +208,15 @@ public sealed class UnansweredRequestTests
 
             case Ending.WaitAbandoned:
             {
-                _ = await h.AdvanceUntil(h.Client(Options()).AcquireAsync("w", cancellationToken: ct));
+                // Kept referenced: a dropped handle is released by its finalizer (abandonment), which would grant the wait.
+                var holder = await h.AdvanceUntil(h.Client(Options()).AcquireAsync("w", cancellationToken: ct));
                 var attempt = client.AcquireAsync("w", cancellationToken: cancel.Token);
                 await Harness.Until(() => h.Service.WaiterCount("w") == 1, "the wait is queued");
                 await h.Advance(Options().WaitPollInterval + TimeSpan.FromSeconds(1)); // queued, and answered so
                 Volatile.Write(ref down, true);
                 await cancel.CancelAsync();
                 await Assert.ThrowsAnyAsync<OperationCanceledException>(() => attempt);
+                GC.KeepAlive(holder);
                 break;
             }
 
