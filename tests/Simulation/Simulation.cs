@@ -274,6 +274,12 @@ public sealed class Simulation
         replica.Host.OnTick(replica);
         replica.NextLocalTickMicros += Options.TickMicros;
         ScheduleTick(replica);
+        if (replica.Node is { Role: RaftRole.Leader } && CurrentLeader() != replica)
+        {
+            // A deposed leader that does not know it yet: clients with a stale leader cache keep asking it, so every
+            // one of its ticks brings a read (the window is short, and it is where a weakened read quorum shows).
+            ReadAt(replica);
+        }
     }
 
     private void Deliver(SimEvent delivery)
@@ -646,7 +652,11 @@ public sealed class Simulation
             return;
         }
 
-        var leader = believers[Random.Next(believers.Length)];
+        ReadAt(believers[Random.Next(believers.Length)]);
+    }
+
+    private void ReadAt(SimReplica leader)
+    {
         var requestId = ++nextReadId;
         if (leader.Host.DrivesNode)
         {

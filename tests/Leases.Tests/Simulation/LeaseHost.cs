@@ -76,8 +76,18 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         }
     }
 
+    /// <summary>
+    /// With two live activations, the directory routes each call to one of them, so each message reaches one: the
+    /// stale one may answer a heartbeat of a term the current one has already left.
+    /// </summary>
     public override void OnMessage(SimReplica to, RaftMessage message) =>
-        WhenRunning(() => ForEachActivation(c => c.Receive([message], LocalNow)));
+        WhenRunning(() =>
+        {
+            if (activations.Count > 0)
+            {
+                Input(activations[world.Sim.Random.Next(activations.Count)], c => c.Receive([message], LocalNow));
+            }
+        });
 
     /// <summary>A draining silo: the core hands leadership over by its own policy (the simulator's target is ignored).</summary>
     public override object TransferLeadership(SimReplica leader, int target)
@@ -253,7 +263,19 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             return;
         }
 
-        input(activation.Core);
+        try
+        {
+            input(activation.Core);
+        }
+        catch (Exception e) when (!activation.IsPrimary)
+        {
+            // As the grain does: a failure inside the core stops the activation. Only a stale one may get here (for
+            // example a heartbeat committing entries that only the current activation holds); in the current one
+            // it is a bug, and fails the seed.
+            Trace($"a{activation.Number} failed inside its core", e.Message);
+            activation.Core.Stop("core failure: " + e.Message);
+        }
+
         Drain(activation);
     }
 
@@ -375,7 +397,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         }
 
         var entries = write.Entries.Span;
-        if (faults && entries.Length > 1 && world.Sim.Random.NextDouble() < options.TornWriteRate)
+        if (faults && entries.Length > 1 && world.Sim.Random.NextDouble() < TearRate(write))
         {
             // The store's first transactions landed (a prefix of the entries, not the hard state, which goes with the last).
             var landed = entries[..(1 + world.Sim.Random.Next(entries.Length - 1))];
@@ -410,6 +432,18 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         }
 
         core.WriteFinished(write.WriteId, LocalNow);
+    }
+
+    /// <summary>
+    /// A write that takes up a new term with its entries is torn far more often: a prefix of new-term entries under
+    /// the old hard state is the one tear that a restart must repair (any other prefix is a plain shorter log).
+    /// </summary>
+    private double TearRate(StorageWrite write)
+    {
+        var rate = world.Options.TornWriteRate;
+        var durableTerm = Replica.Durable.HardState.Term;
+        var takesUpTerm = write.HardState is { } hardState && hardState.Term > durableTerm && write.Entries.Span[0].Term > durableTerm;
+        return takesUpTerm ? Math.Min(1, rate * 10) : rate;
     }
 
     private void Trace(string what, object? detail = null) => world.Sim.Trace.Add(world.Sim.NowMicros, Id, what, detail);
