@@ -502,11 +502,15 @@ public sealed class Simulation
 
             Trace.Add(NowMicros, -1, "asymmetric partition");
         }
-        else if (Options.Partitions && roll < 50)
+        else if (Options.Partitions && roll < 45)
         {
             var victim = PickVictim(replicas);
             Isolate(victim.Id);
             Trace.Add(NowMicros, victim.Id, "isolated");
+        }
+        else if (Options.Partitions && roll < 52)
+        {
+            Bridge(PickVictim(replicas).Id);
         }
         else if (roll < 72)
         {
@@ -539,6 +543,34 @@ public sealed class Simulation
     }
 
     private void Heal() => Array.Clear(blocked);
+
+    /// <summary>
+    /// A bridge (Jepsen's nemesis of that name): two halves that cannot reach each other, and one replica that reaches
+    /// both. <paramref name="side"/> goes in the half of (n-1)/2, so a leader there keeps a minority, and the bridge
+    /// votes in the other half's new term while it may still answer the old leader.
+    /// </summary>
+    private void Bridge(int side)
+    {
+        var others = Enumerable.Range(0, replicas.Length).Where(r => r != side).OrderBy(_ => Random.Next()).ToArray();
+        var bridge = others[0];
+        var half = new bool[replicas.Length];
+        half[side] = true;
+        foreach (var r in others.Skip(1).Take((replicas.Length - 1) / 2 - 1))
+        {
+            half[r] = true;
+        }
+
+        Heal();
+        for (var a = 0; a < replicas.Length; a++)
+        {
+            for (var b = 0; b < replicas.Length; b++)
+            {
+                blocked[a, b] = a != bridge && b != bridge && half[a] != half[b];
+            }
+        }
+
+        Trace.Add(NowMicros, bridge, $"bridge between [{string.Join(",", Enumerable.Range(0, replicas.Length).Where(r => half[r]))}] and the rest");
+    }
 
     private void Isolate(int victim)
     {

@@ -32,6 +32,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     private int activationNumber;
     private long pausedUntilMicros;
     private Activation? nextRoute;
+    private readonly Dictionary<int, Activation> senderRoutes = [];
 
     public int Id { get; } = id;
 
@@ -77,16 +78,22 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     }
 
     /// <summary>
-    /// With two live activations, the directory routes each call to one of them, so each message reaches one: the
-    /// stale one may answer a heartbeat of a term the current one has already left.
+    /// With two live activations, each silo's directory cache points at one of them: the messages of one sender keep
+    /// reaching the activation its silo resolved. The stale one may so answer a leader of a term that the current one
+    /// has already left, while the current one votes in the new term.
     /// </summary>
     public override void OnMessage(SimReplica to, RaftMessage message) =>
         WhenRunning(() =>
         {
-            if (activations.Count > 0)
+            if (activations.Count == 0)
             {
-                Input(activations[world.Sim.Random.Next(activations.Count)], c => c.Receive([message], LocalNow));
+                return;
             }
+
+            var routed = senderRoutes.TryGetValue(message.From, out var activation) && activations.Contains(activation)
+                ? activation
+                : activations[0];
+            Input(routed, c => c.Receive([message], LocalNow));
         });
 
     /// <summary>A draining silo: the core hands leadership over by its own policy (the simulator's target is ignored).</summary>
@@ -196,7 +203,16 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             world.Sim.Checker.OnRestored(Replica, Replica.AppliedIndex);
         }
 
-        Trace($"duplicate activation: a{fresh.Number} takes over, a{old.Number} lives on stale");
+        senderRoutes.Clear();
+        foreach (var sender in Replica.Config.Voters)
+        {
+            if (sender != Id && world.Sim.Random.Next(2) == 0)
+            {
+                senderRoutes[sender] = old;
+            }
+        }
+
+        Trace($"duplicate activation: a{fresh.Number} takes over, a{old.Number} lives on stale, reached by [{string.Join(",", senderRoutes.Keys)}]");
         world.Sim.After(lifeMicros, () =>
         {
             if (activations.Remove(old))
@@ -397,10 +413,13 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         }
 
         var entries = write.Entries.Span;
-        if (faults && entries.Length > 1 && world.Sim.Random.NextDouble() < TearRate(write))
+        var takesUpTerm = TakesUpTerm(write);
+        if (faults && entries.Length > (takesUpTerm ? 0 : 1) && world.Sim.Random.NextDouble() < (takesUpTerm ? Math.Min(1, options.TornWriteRate * 10) : options.TornWriteRate))
         {
-            // The store's first transactions landed (a prefix of the entries, not the hard state, which goes with the last).
-            var landed = entries[..(1 + world.Sim.Random.Next(entries.Length - 1))];
+            // The store's first transactions landed: a prefix of the entries, without the hard state, which goes
+            // last. A write that takes up a new term is torn far more often (and may lose only its hard state): new-
+            // term entries under the old hard state is the one tear a restart must repair.
+            var landed = entries[..(1 + world.Sim.Random.Next(takesUpTerm ? entries.Length : entries.Length - 1))];
             world.Sim.Checker.OnPersist(Replica, landed, write.Snapshot);
             Replica.Durable.Write(null, write.Snapshot, landed);
             world.Sim.Crash(Replica, $"crash between the transactions of a write ({landed.Length} of {entries.Length} entries landed)");
@@ -434,16 +453,11 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         core.WriteFinished(write.WriteId, LocalNow);
     }
 
-    /// <summary>
-    /// A write that takes up a new term with its entries is torn far more often: a prefix of new-term entries under
-    /// the old hard state is the one tear that a restart must repair (any other prefix is a plain shorter log).
-    /// </summary>
-    private double TearRate(StorageWrite write)
+    /// <summary>Whether the write carries a new term and entries of that term (its first entry is one).</summary>
+    private bool TakesUpTerm(StorageWrite write)
     {
-        var rate = world.Options.TornWriteRate;
         var durableTerm = Replica.Durable.HardState.Term;
-        var takesUpTerm = write.HardState is { } hardState && hardState.Term > durableTerm && write.Entries.Span[0].Term > durableTerm;
-        return takesUpTerm ? Math.Min(1, rate * 10) : rate;
+        return write.HardState is { } hardState && hardState.Term > durableTerm && !write.Entries.IsEmpty && write.Entries.Span[0].Term > durableTerm;
     }
 
     private void Trace(string what, object? detail = null) => world.Sim.Trace.Add(world.Sim.NowMicros, Id, what, detail);
