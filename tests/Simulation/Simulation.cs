@@ -23,6 +23,7 @@ public sealed class Simulation
     private long nextReadId;
     private bool quiet;
     private long quietSinceMicros;
+    private long faultsHeldUntilMicros;
     private bool[] inMajority = [];
     private Marker? marker;
     private long livenessReachedAtMicros = -1;
@@ -219,7 +220,11 @@ public sealed class Simulation
                 Deliver(next);
                 break;
             case EventKind.Fault when !quiet:
-                InjectFault();
+                if (NowMicros >= faultsHeldUntilMicros)
+                {
+                    InjectFault();
+                }
+
                 ScheduleAfter(Options.MeanFaultIntervalMicros, next);
                 break;
             case EventKind.Restart:
@@ -476,7 +481,7 @@ public sealed class Simulation
     private void InjectFault()
     {
         var roll = Random.Next(100);
-        if (Options.Partitions && roll < 25)
+        if (Options.Partitions && roll < 20)
         {
             var side = Enumerable.Range(0, replicas.Length).Select(_ => Random.Next(2) == 0).ToArray();
             Heal();
@@ -490,7 +495,7 @@ public sealed class Simulation
 
             Trace.Add(NowMicros, -1, $"partition [{string.Join(",", side.Select(s => s ? 1 : 0))}]");
         }
-        else if (Options.Partitions && roll < 40)
+        else if (Options.Partitions && roll < 33)
         {
             for (var a = 0; a < replicas.Length; a++)
             {
@@ -502,15 +507,19 @@ public sealed class Simulation
 
             Trace.Add(NowMicros, -1, "asymmetric partition");
         }
-        else if (Options.Partitions && roll < 45)
+        else if (Options.Partitions && roll < 38)
         {
             var victim = PickVictim(replicas);
             Isolate(victim.Id);
             Trace.Add(NowMicros, victim.Id, "isolated");
         }
-        else if (Options.Partitions && roll < 52)
+        else if (Options.Partitions && roll < 45)
         {
             Bridge(PickVictim(replicas).Id);
+        }
+        else if (Options.Partitions && roll < 60)
+        {
+            LeaderInMinority();
         }
         else if (roll < 72)
         {
@@ -543,6 +552,36 @@ public sealed class Simulation
     }
 
     private void Heal() => Array.Clear(blocked);
+
+    /// <summary>
+    /// The leader (or anyone, if there is none) and the largest minority that can be cut off with it: the other side
+    /// elects a new leader while the old one may still hear from its followers in the old term.
+    /// </summary>
+    private void LeaderInMinority()
+    {
+        var victim = CurrentLeader() ?? replicas[Random.Next(replicas.Length)];
+        var others = Enumerable.Range(0, replicas.Length).Where(r => r != victim.Id).OrderBy(_ => Random.Next()).ToArray();
+        var minority = new bool[replicas.Length];
+        minority[victim.Id] = true;
+        foreach (var r in others.Take((replicas.Length - 1) / 2 - 1))
+        {
+            minority[r] = true;
+        }
+
+        Heal();
+        for (var a = 0; a < replicas.Length; a++)
+        {
+            for (var b = 0; b < replicas.Length; b++)
+            {
+                blocked[a, b] = minority[a] != minority[b];
+            }
+        }
+
+        // Held for two election timeouts: long enough for the majority to elect and commit while the old leader may
+        // not yet have stepped down (the faults drawn meanwhile are skipped).
+        faultsHeldUntilMicros = NowMicros + 2 * Options.Raft.ElectionTimeoutMaxTicks * Options.TickMicros;
+        Trace.Add(NowMicros, victim.Id, $"leader in minority [{string.Join(",", Enumerable.Range(0, replicas.Length).Where(r => minority[r]))}]");
+    }
 
     /// <summary>
     /// A bridge (Jepsen's nemesis of that name): two halves that cannot reach each other, and one replica that reaches

@@ -90,7 +90,7 @@ public sealed record SimulationOptions
     public static SimulationOptions ForSeed(int seed)
     {
         var random = new Random(seed ^ 0x5EED);
-        var replicas = random.Next(3) == 0 ? 5 : 3;
+        var replicas = random.Next(2) == 0 ? 5 : 3;
         var voters = Enumerable.Range(0, replicas).ToArray();
         return new SimulationOptions
         {
