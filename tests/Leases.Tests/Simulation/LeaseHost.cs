@@ -31,6 +31,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     private long nextTicket;
     private int activationNumber;
     private long pausedUntilMicros;
+    private int processLife;
     private Activation? nextRoute;
     private readonly Dictionary<int, Activation> senderRoutes = [];
 
@@ -58,6 +59,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     public override RaftNode Start(SimReplica started, Random random)
     {
         replica = started;
+        processLife++;
         activations.Clear();
         pausedUntilMicros = 0;
         return Activate(random).Core.Raft;
@@ -65,6 +67,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
     public override void OnCrash(SimReplica crashed)
     {
+        processLife++;
         activations.Clear();
         world.Checker.OnReplicaDown(Id);
     }
@@ -159,6 +162,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
         var to = route is not null && activations.Contains(route) ? route : activations[0];
         var ticket = ++nextTicket;
+        Trace($"a{to.Number} request #{ticket}", request);
         to.Calls[ticket] = reply;
         Input(to, c => c.Request(ticket, request, LocalNow));
     }
@@ -257,7 +261,15 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     {
         if (Paused)
         {
-            world.Sim.At(pausedUntilMicros, () => WhenRunning(action));
+            // What waits in a paused process dies with it: a crash or restart meanwhile drops it.
+            var life = processLife;
+            world.Sim.At(pausedUntilMicros, () =>
+            {
+                if (life == processLife)
+                {
+                    WhenRunning(action);
+                }
+            });
             return;
         }
 
@@ -528,7 +540,9 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
         public override void OnProposed(ProposeResult result, LeaseCommand command)
         {
-            host.Trace($"  a{activation.Number} proposed", command);
+            host.Trace($"  a{activation.Number} proposed", command is Tick tick
+                ? $"Tick {{ ClockMs = {tick.ClockMs}, Renewals = [{string.Join(", ", tick.Renewals.Select(r => r.ToString()[..8]))}] }}"
+                : command);
             World.Sim.Stats.ProposalsAccepted += result.IsAccepted ? 1 : 0;
             World.Sim.Stats.ProposalsOverloaded += result.Status == ProposeStatus.Overloaded ? 1 : 0;
             if (result.IsAccepted)
