@@ -6,7 +6,7 @@ namespace LockService.Raft.Tests;
 
 /// <summary>
 /// The deterministic simulation sweep (docs/SIMULATION.md). RAFT_SIM_SEEDS sets how many seeds (default 2,000),
-/// RAFT_SIM_FIRST_SEED the first one; RAFT_SIM_SEED replays one seed with its trace.
+/// RAFT_SIM_FIRST_SEED the first one; RAFT_SIM_SEED replays one seed with the last RAFT_SIM_TRACE (default 80) events.
 /// </summary>
 public sealed class SimulationTests
 {
@@ -54,7 +54,9 @@ public sealed class SimulationTests
     public void ReplaySeed()
     {
         var seed = EnvironmentInt("RAFT_SIM_SEED", 1);
-        var simulation = new Simulation.Simulation(seed, SimulationOptions.ForSeed(seed));
+        var options = SimulationOptions.ForSeed(seed);
+        options = options with { TraceLength = EnvironmentInt("RAFT_SIM_TRACE", options.TraceLength) };
+        var simulation = new Simulation.Simulation(seed, options);
         var stats = simulation.Run();
         var output = TestContext.Current.TestOutputHelper;
         output?.WriteLine($"seed {seed}: {simulation.Options}");

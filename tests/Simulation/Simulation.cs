@@ -517,7 +517,7 @@ public sealed class Simulation
         {
             Bridge(PickVictim(replicas).Id);
         }
-        else if (Options.Partitions && roll < 60)
+        else if (Options.Partitions && roll < 63)
         {
             LeaderInMinority();
         }
