@@ -591,10 +591,35 @@ public sealed class Simulation
     private void Bridge(int side)
     {
         var others = Enumerable.Range(0, replicas.Length).Where(r => r != side).OrderBy(_ => Random.Next()).ToArray();
-        var bridge = others[0];
+        BridgeThrough(others[0], side);
+    }
+
+    /// <summary>
+    /// A bridge through <paramref name="bridge"/>, the current leader (if another replica) on the side of (n-1)/2,
+    /// held for <paramref name="holdMicros"/>: a duplicated bridge replica whose old activation still answers the old
+    /// leader while its new one votes in the other side's new term is the hazard the currency gate exists for.
+    /// </summary>
+    public void BridgeFor(int bridge, long holdMicros)
+    {
+        if (quiet)
+        {
+            return;
+        }
+
+        var leader = CurrentLeader();
+        var side = leader is not null && leader.Id != bridge
+            ? leader.Id
+            : Enumerable.Range(0, replicas.Length).Where(r => r != bridge).ElementAt(Random.Next(replicas.Length - 1));
+        BridgeThrough(bridge, side);
+        faultsHeldUntilMicros = Math.Max(faultsHeldUntilMicros, NowMicros + holdMicros);
+    }
+
+    private void BridgeThrough(int bridge, int side)
+    {
+        var rest = Enumerable.Range(0, replicas.Length).Where(r => r != side && r != bridge).OrderBy(_ => Random.Next()).ToArray();
         var half = new bool[replicas.Length];
         half[side] = true;
-        foreach (var r in others.Skip(1).Take((replicas.Length - 1) / 2 - 1))
+        foreach (var r in rest.Take((replicas.Length - 1) / 2 - 1))
         {
             half[r] = true;
         }

@@ -183,13 +183,14 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
     /// <summary>
     /// A second live activation: a fresh one loads the replica and writes first (so the store fences the old one),
-    /// and the old one lives on, stale, until it stops or is removed after <paramref name="lifeMicros"/>.
+    /// and the old one lives on, stale, until it stops or is removed after <paramref name="lifeMicros"/>. False if the
+    /// host is down or paused (nothing happened).
     /// </summary>
-    public void Duplicate(long lifeMicros)
+    public bool Duplicate(long lifeMicros)
     {
         if (Primary is not { } old || Paused)
         {
-            return;
+            return false;
         }
 
         Replica.Durable.Touch(); // the new activation's first conditional write
@@ -207,10 +208,13 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             world.Sim.Checker.OnRestored(Replica, Replica.AppliedIndex);
         }
 
+        // The leader's silo has the old activation cached (it has been talking to it all along); the others resolve
+        // afresh or not, at random.
         senderRoutes.Clear();
+        var leader = world.Sim.CurrentLeader()?.Id;
         foreach (var sender in Replica.Config.Voters)
         {
-            if (sender != Id && world.Sim.Random.Next(2) == 0)
+            if (sender != Id && (sender == leader || world.Sim.Random.Next(2) == 0))
             {
                 senderRoutes[sender] = old;
             }
@@ -224,6 +228,8 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
                 Trace($"stale activation a{old.Number} removed");
             }
         });
+
+        return true;
     }
 
     private Activation Activate(Random random)

@@ -132,7 +132,11 @@ internal sealed class LeaseWorld
             }
             else
             {
-                host.Duplicate(200_000 + Sim.Random.NextInt64(Options.MaxDuplicateLifeMicros));
+                var life = 200_000 + Sim.Random.NextInt64(Options.MaxDuplicateLifeMicros);
+                if (host.Duplicate(life) && Sim.Random.Next(2) == 0 && Sim.CurrentLeader() is { } leader && leader.Id != host.Id)
+                {
+                    Sim.BridgeFor(host.Id, life); // the duplicated replica bridges a partition (see BridgeFor)
+                }
             }
 
             ScheduleHostFault();
