@@ -195,6 +195,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
         Replica.Durable.Touch(); // the new activation's first conditional write
         old.IsPrimary = false;
+        old.StorageLagMicros = world.Sim.Random.Next(2) == 0 ? lifeMicros : 0;
         world.Sim.Checker.OnCrash(Replica);
         world.Checker.OnReplicaDown(Id);
         activations.Remove(old);
@@ -405,7 +406,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
     /// <summary>Storage answers after <paramref name="delayMicros"/>, or after the host's pause, to a still-live activation.</summary>
     private void AfterStorage(Activation activation, long delayMicros, Action done) =>
-        world.Sim.After(delayMicros, () => WhenRunning(() =>
+        world.Sim.After(activation.StorageLagMicros > 0 ? 1 + world.Sim.Random.NextInt64(activation.StorageLagMicros) : delayMicros, () => WhenRunning(() =>
         {
             if (activations.Contains(activation))
             {
@@ -490,6 +491,12 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         public long KnownVersion { get; set; } = knownVersion;
 
         public bool IsPrimary { get; set; } = true;
+
+        /// <summary>
+        /// While stale: its storage calls answer within this long (the SDK's retries on a silo in trouble, the one the
+        /// directory lost track of), so it lives on answering what needs no write.
+        /// </summary>
+        public long StorageLagMicros { get; set; }
 
         /// <summary>While stale: the highest commit index of its node already registered with the checker.</summary>
         public long CheckedCommit { get; set; }
