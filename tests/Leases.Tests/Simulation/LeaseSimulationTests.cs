@@ -12,7 +12,7 @@ using LockService.Simulation;
 /// </summary>
 public sealed class LeaseSimulationTests
 {
-    private const int DefaultSeeds = 1000;
+    private const int DefaultSeeds = 2000;
 
     [Fact]
     public void Sweep_AllFaults_LeasePropertiesHoldOnEverySeed()
