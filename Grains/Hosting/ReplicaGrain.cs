@@ -89,6 +89,11 @@ public sealed partial class ReplicaGrain(
         ClockRateBound = options.ClockRateBound,
         MaxPollDuration = options.MaxPollDuration,
         SnapshotEveryEntries = options.SnapshotEveryEntries,
+        LeaseLimits = options.ClientLimits.ToLeaseLimits(),
+        ClientRequestsPerSecond = options.ClientLimits.RequestsPerClientPerSecond,
+        ClientRequestBurst = options.ClientLimits.RequestBurstPerClient,
+        SessionOpensPerSecond = options.ClientLimits.SessionOpensPerSecond,
+        SessionOpenBurst = options.ClientLimits.SessionOpenBurst,
     };
 
     private RaftConfig RaftConfig() => new()

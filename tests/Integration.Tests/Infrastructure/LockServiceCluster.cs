@@ -35,7 +35,8 @@ public sealed class LockServiceCluster : IAsyncDisposable
     public static string NewName() => "t" + Guid.NewGuid().ToString("N")[..12];
 
     public static async Task<LockServiceCluster> StartAsync(
-        AzuriteFixture azurite, int silos = 3, string? name = null, int groupCount = 1, Action<LockClientOptions>? client = null)
+        AzuriteFixture azurite, int silos = 3, string? name = null, int groupCount = 1, Action<LockClientOptions>? client = null,
+        Action<LockServiceOptions>? service = null)
     {
         name ??= NewName();
         var builder = new InProcessTestClusterBuilder((short)silos);
@@ -60,6 +61,7 @@ public sealed class LockServiceCluster : IAsyncDisposable
                 o.TableName = name + "log";
                 o.SnapshotContainer = name + "-snapshots";
                 o.GroupCount = groupCount;
+                service?.Invoke(o);
             });
         });
         builder.ConfigureClient(c => c.Services.AddLockClient(o =>
