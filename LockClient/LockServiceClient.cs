@@ -47,8 +47,9 @@ internal sealed partial class LockServiceClient : ILockClient
         _time = time ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("LockService.Client");
         _metrics = new LockClientMetrics(meterFactory);
+        // Client keys are secrets: from the OS's cryptographic generator, unless a seeded simulation supplies its own source.
+        _ids = new ClientIdentities(clientId ?? ClientIdentities.NewSecretKey(), random);
         random ??= new Random();
-        _ids = new ClientIdentities(clientId ?? Guid.NewGuid(), random);
         _backoff = new Backoff(Backoff.DefaultInitial, Backoff.DefaultCap, random);
         _caller = new RetryingCaller(options, _time, _backoff, _metrics, _logger);
         Sessions = new SessionPool(transport, options, _time, _caller, _ids, _backoff, _metrics, _logger);
@@ -275,12 +276,18 @@ internal sealed partial class LockServiceClient : ILockClient
     private static async Task<LockHandle> OrTimeoutAsync(Task<LockHandle?> acquiring, string message) =>
         await acquiring.ConfigureAwait(false) ?? throw new TimeoutException(message);
 
+    /// <summary>Refused before anything is sent: the service would refuse it too (same rules, default limit).</summary>
     private static void CheckName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (name.Length == 0)
         {
             throw new InvalidLockNameException("A lock name cannot be empty; name the resource the lock protects, e.g. \"orders/42\".");
+        }
+
+        if (Leases.LockNameRules.Check(name, Leases.LeaseLimits.Default.MaxLockNameBytes) is { } problem)
+        {
+            throw new InvalidLockNameException(problem + " Use LockServiceSafeNames.Create for arbitrary strings.");
         }
     }
 

@@ -64,6 +64,12 @@ builder.UseOrleans(silo =>
     });
     silo.AddDashboard();
 
+    // TLS between silos and for clients at the gateway (off unless LockService:Tls:Enabled; see docs/SECURITY.md).
+    if (builder.Configuration.GetSection("LockService:Tls").Get<LockService.Security.LockServiceTlsOptions>() is { Enabled: true } tls)
+    {
+        LockService.Security.SiloTlsExtensions.UseLockServiceTls(silo, tls);
+    }
+
     // Test-only: the chaos harness's partition fault (off unless LockService:FaultInjection:PartitionDirectory is set).
     if (builder.Configuration.GetSection(FaultInjectionOptions.SectionName).Get<FaultInjectionOptions>()?.PartitionDirectory is { Length: > 0 } partitions)
     {

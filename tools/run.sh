@@ -31,6 +31,28 @@ else
   azurite_pid=$(bash tools/azurite/azurite.sh start "$data/azurite" 10000 10001 10002)
 fi
 
+# TLS=1: a development CA and one certificate it issued, shared by the silos and by clients (generated once into
+# .data/tls; delete the directory for new ones). Clients must show it too (LockService:Tls:ClientCertificates=Required).
+if [[ "${TLS:-0}" == "1" ]]; then
+  tls="$data/tls"
+  if [[ ! -f "$tls/node.pfx" ]]; then
+    echo "Generating development TLS certificates in .data/tls..."
+    mkdir -p "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=LockService dev CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -keyout "$tls/ca.key" -out "$tls/ca.cer" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$tls/node.key" -out "$tls/node.csr" 2>/dev/null
+    printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$tls/node.ext"
+    openssl x509 -req -in "$tls/node.csr" -CA "$tls/ca.cer" -CAkey "$tls/ca.key" -CAcreateserial -days 29 \
+      -extfile "$tls/node.ext" -out "$tls/node.cer" 2>/dev/null
+    openssl pkcs12 -export -inkey "$tls/node.key" -in "$tls/node.cer" -out "$tls/node.pfx" -passout pass: 2>/dev/null
+    chmod 600 "$tls"/*.key "$tls/node.pfx"
+  fi
+  export LockService__Tls__Enabled=true LockService__Tls__ClientCertificates=Required \
+    LockService__Tls__CertificatePath="$tls/node.pfx" LockService__Tls__TrustedCertificatePath="$tls/ca.cer"
+  echo "TLS on: certificate .data/tls/node.pfx (no password), trusted root .data/tls/ca.cer; clients need both."
+fi
+
 echo "Building the silo..."
 dotnet build Silo/Silo.csproj -c Release -v quiet -nologo -clp:NoSummary >"$data/logs/build.log" 2>&1 \
   || { cat "$data/logs/build.log"; exit 1; }

@@ -8,6 +8,11 @@ namespace LockService.Protocol;
 /// <c>AnsweredBelow</c>: the client has received the answers of all its sequence numbers below it, so the service
 /// may forget them (Raft dissertation §6.3); 0 forgets nothing. A waiting acquire counts as answered once it is
 /// queued: the service answers its re-issues from the wait itself, so a long wait does not pin <c>AnsweredBelow</c>.
+/// <para>
+/// <c>ClientId</c> is the client's key: 128 random bits that only this client knows. The service identifies the
+/// client by the key's hash and never shows or stores the key, so whoever sends a request with it is its owner.
+/// Keep it secret (the SDK draws it from the OS's cryptographic generator and never logs it).
+/// </para>
 /// </summary>
 [GenerateSerializer, Immutable, Alias("LockService.RequestId")]
 public readonly record struct RequestId([property: Id(0)] Guid ClientId, [property: Id(1)] long Sequence);
@@ -18,8 +23,10 @@ public sealed record OpenSessionRequest(
     [property: Id(1)] long TtlMs,
     [property: Id(2)] long AnsweredBelow = 0);
 
+/// <param name="ClientKey">The key of the client that opened the session (the <c>ClientId</c> of its requests):
+/// only the session's owner can renew it.</param>
 [GenerateSerializer, Immutable, Alias("LockService.KeepAliveRequest")]
-public sealed record KeepAliveRequest([property: Id(0)] Guid SessionId);
+public sealed record KeepAliveRequest([property: Id(0)] Guid SessionId, [property: Id(1)] Guid ClientKey = default);
 
 [GenerateSerializer, Immutable, Alias("LockService.CloseSessionRequest")]
 public sealed record CloseSessionRequest(

@@ -1,8 +1,10 @@
 using LockService.Protocol;
+using LockService.Security;
 
 namespace LockService.Directory;
 
 /// <summary>Silo-side access to the durable topology record (same grain as <see cref="ILockDirectoryGrain"/>).</summary>
+[SiloOnly]
 [Alias("LockService.ILockTopologyGrain")]
 public interface ILockTopologyGrain : IGrainWithStringKey
 {

@@ -1,3 +1,4 @@
+using LockService.Security;
 using Orleans.Concurrency;
 
 namespace LockService.Hosting;
@@ -9,7 +10,8 @@ namespace LockService.Hosting;
 [Alias("LockService.IReplicaPeerGrain")]
 public interface IReplicaPeerGrain : IGrainWithStringKey
 {
-    [OneWay, Alias("Deliver")]
+    /// <summary>Silo-only: a forged batch would be forged votes and appends, so forged lease commands.</summary>
+    [OneWay, SiloOnly, Alias("Deliver")]
     Task Deliver(byte[] batch);
 
     /// <summary>Activates the replica (the directory wakes every replica at start-up) and reports its view.</summary>

@@ -14,7 +14,10 @@ internal static class LeaseIds
     public static Guid ToGuid(ClientId id) => ToGuid(id.Value);
 
     public static Leases.RequestId ToRequestId(Protocol.RequestId request) =>
-        new(ClientId.FromGuid(request.ClientId), (ulong)request.Sequence);
+        new(ClientKeys.IdOf(request.ClientId), Unsigned(request.Sequence));
+
+    /// <summary>A wire count or sequence number; a negative one becomes 0, which the replica core refuses or ignores (never a huge value).</summary>
+    public static ulong Unsigned(long value) => value < 0 ? 0 : (ulong)value;
 
     public static Protocol.RequestId ToWire(Leases.RequestId request) =>
         new(ToGuid(request.Client), (long)request.Sequence);

@@ -48,6 +48,9 @@ public sealed class LockServiceOptions : IValidatableObject
     [Required]
     public string SnapshotContainer { get; set; } = "lockservice-snapshots";
 
+    /// <summary>Sessions and request rates per client and per group (<c>LockService:ClientLimits</c>).</summary>
+    public Security.ClientLimitOptions ClientLimits { get; set; } = new();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ReplicasPerGroup is not (3 or 5))
@@ -68,6 +71,11 @@ public sealed class LockServiceOptions : IValidatableObject
         if (TickInterval < TimeSpan.FromMilliseconds(5) || TickInterval > TimeSpan.FromSeconds(5))
         {
             yield return new ValidationResult("TickInterval must be between 5 ms and 5 s.", [nameof(TickInterval)]);
+        }
+
+        foreach (var problem in ClientLimits.Validate())
+        {
+            yield return new ValidationResult("ClientLimits: " + problem.ErrorMessage, [nameof(ClientLimits)]);
         }
     }
 }

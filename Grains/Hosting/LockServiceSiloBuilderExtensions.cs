@@ -1,6 +1,7 @@
 using LockService.Directory;
 using LockService.Placement;
 using LockService.Protocol;
+using LockService.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,7 @@ public static class LockServiceSiloBuilderExtensions
         builder.Services.AddSingleton<LockServiceStorage>();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<ReplicaMetrics>();
+        builder.AddIncomingGrainCallFilter<SiloOnlyCallFilter>();
         builder.AddPlacementDirector<ReplicaPlacementStrategy, ReplicaPlacementDirector>();
         builder.AddStartupTask(async (services, _) =>
         {

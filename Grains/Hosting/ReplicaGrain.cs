@@ -48,7 +48,7 @@ public sealed partial class ReplicaGrain(
     {
         _key = this.GetPrimaryKeyString();
         (_group, _replica) = LockGroups.ParseReplicaKey(_key);
-        if (_group >= _options.GroupCount || _replica >= _options.ReplicasPerGroup)
+        if (_group < 0 || _replica < 0 || _group >= _options.GroupCount || _replica >= _options.ReplicasPerGroup)
         {
             throw new ArgumentException($"Replica {_key} is outside the topology ({_options.GroupCount} groups of {_options.ReplicasPerGroup}).");
         }
@@ -89,6 +89,11 @@ public sealed partial class ReplicaGrain(
         ClockRateBound = options.ClockRateBound,
         MaxPollDuration = options.MaxPollDuration,
         SnapshotEveryEntries = options.SnapshotEveryEntries,
+        LeaseLimits = options.ClientLimits.ToLeaseLimits(),
+        ClientRequestsPerSecond = options.ClientLimits.RequestsPerClientPerSecond,
+        ClientRequestBurst = options.ClientLimits.RequestBurstPerClient,
+        SessionOpensPerSecond = options.ClientLimits.SessionOpensPerSecond,
+        SessionOpenBurst = options.ClientLimits.SessionOpenBurst,
     };
 
     private RaftConfig RaftConfig() => new()
@@ -108,7 +113,20 @@ public sealed partial class ReplicaGrain(
 
     public Task Deliver(byte[] batch)
     {
-        Input(() => _core.Receive(RaftCodec.DecodeMessages(batch), Now));
+        // Decoded before the core sees it: a batch this build cannot read is dropped (Raft retries what matters),
+        // never an exception inside the core, which would stop this replica.
+        List<RaftMessage> messages;
+        try
+        {
+            messages = RaftCodec.DecodeMessages(batch);
+        }
+        catch (InvalidDataException e)
+        {
+            logger.LogWarning("Replica {ReplicaKey} dropped an undecodable Raft batch of {Bytes} bytes: {Reason}", _key, batch.Length, e.Message);
+            return Task.CompletedTask;
+        }
+
+        Input(() => _core.Receive(messages, Now));
         return Task.CompletedTask;
     }
 

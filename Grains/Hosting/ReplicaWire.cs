@@ -11,23 +11,24 @@ namespace LockService.Hosting;
 internal static class ReplicaWire
 {
     public static ReplicaRequest ToCore(OpenSessionRequest r) =>
-        new ReplicaRequest.OpenSession(LeaseIds.ToRequestId(r.Request), (ulong)r.AnsweredBelow, r.TtlMs);
+        new ReplicaRequest.OpenSession(LeaseIds.ToRequestId(r.Request), LeaseIds.Unsigned(r.AnsweredBelow), r.TtlMs);
 
-    public static ReplicaRequest ToCore(KeepAliveRequest r) => new ReplicaRequest.KeepAlive(LeaseIds.ToSessionId(r.SessionId));
+    public static ReplicaRequest ToCore(KeepAliveRequest r) =>
+        new ReplicaRequest.KeepAlive(LeaseIds.ToSessionId(r.SessionId), ClientKeys.IdOf(r.ClientKey));
 
     public static ReplicaRequest ToCore(CloseSessionRequest r) =>
-        new ReplicaRequest.CloseSession(LeaseIds.ToRequestId(r.Request), (ulong)r.AnsweredBelow, LeaseIds.ToSessionId(r.SessionId));
+        new ReplicaRequest.CloseSession(LeaseIds.ToRequestId(r.Request), LeaseIds.Unsigned(r.AnsweredBelow), LeaseIds.ToSessionId(r.SessionId));
 
     public static ReplicaRequest ToCore(AcquireRequest r) =>
         new ReplicaRequest.Acquire(
-            LeaseIds.ToRequestId(r.Request), (ulong)r.AnsweredBelow, LeaseIds.ToSessionId(r.SessionId), r.Name, r.Mode, r.WaitMs, r.PollMs, r.MaxCount);
+            LeaseIds.ToRequestId(r.Request), LeaseIds.Unsigned(r.AnsweredBelow), LeaseIds.ToSessionId(r.SessionId), r.Name, r.Mode, r.WaitMs, r.PollMs, r.MaxCount);
 
     public static ReplicaRequest ToCore(ReleaseRequest r) =>
-        new ReplicaRequest.Release(LeaseIds.ToRequestId(r.Request), (ulong)r.AnsweredBelow, LeaseIds.ToSessionId(r.SessionId), r.Name, r.Token);
+        new ReplicaRequest.Release(LeaseIds.ToRequestId(r.Request), LeaseIds.Unsigned(r.AnsweredBelow), LeaseIds.ToSessionId(r.SessionId), r.Name, r.Token);
 
     public static ReplicaRequest ToCore(CancelWaitRequest r) =>
         new ReplicaRequest.CancelWait(
-            LeaseIds.ToRequestId(r.Request), (ulong)r.AnsweredBelow, LeaseIds.ToSessionId(r.SessionId), r.Name, (ulong)r.AcquireRequest.Sequence);
+            LeaseIds.ToRequestId(r.Request), LeaseIds.Unsigned(r.AnsweredBelow), LeaseIds.ToSessionId(r.SessionId), r.Name, LeaseIds.Unsigned(r.AcquireRequest.Sequence));
 
     public static ReplyStatus ToWire(ReplyCode code) => (ReplyStatus)(byte)code;
 

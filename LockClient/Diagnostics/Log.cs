@@ -48,8 +48,8 @@ internal static partial class Log
     [LoggerMessage(22, LogLevel.Warning, "A LostToken callback of abandoned lock {LockName} (token {Token}) threw")]
     public static partial void AbandonedCallbackFailed(ILogger logger, Exception exception, string lockName, FencingToken token);
 
-    [LoggerMessage(14, LogLevel.Warning, "Lock group {Group} refused client identity {ClientId} for too many unacknowledged answers; using a fresh identity and new sessions")]
-    public static partial void IdentityReset(ILogger logger, int group, Guid clientId);
+    [LoggerMessage(14, LogLevel.Warning, "Lock group {Group} refused this client's identity for too many unacknowledged answers; using a fresh identity and new sessions")]
+    public static partial void IdentityReset(ILogger logger, int group);
 
     [LoggerMessage(15, LogLevel.Debug, "Resolved abandoned acquire {Sequence} of lock {LockName}: {Outcome}")]
     public static partial void OrphanResolved(ILogger logger, string lockName, long sequence, string outcome);

@@ -250,7 +250,7 @@ internal sealed class SessionPool : IAsyncDisposable
     {
         if (_identities.Replace(group, worn))
         {
-            Log.IdentityReset(_logger, group, worn.ClientId);
+            Log.IdentityReset(_logger, group); // never the key: it is the client's secret
         }
 
         List<Task<GroupSession>> sessions;
@@ -299,7 +299,7 @@ internal sealed class SessionPool : IAsyncDisposable
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(disposing, session.LostToken);
         var stop = linked.Token;
-        var request = new KeepAliveRequest(session.Id);
+        var request = new KeepAliveRequest(session.Id, session.Ids.ClientId); // the key proves the session is ours
         try
         {
             while (!stop.IsCancellationRequested)

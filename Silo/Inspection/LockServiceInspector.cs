@@ -24,6 +24,12 @@ public sealed class LockServiceInspector(IGrainFactory grains, IOptions<LockServ
 
     public async Task<ListReply> ListAsync(int group, string prefix, string? after, int limit)
     {
+        if (group < 0 || group >= options.Value.GroupCount)
+        {
+            // Checked before any grain is addressed: a replica key outside the topology must never be activated.
+            return new ListReply(ReplyStatus.InvalidArgument, [], null, Message: $"Group {group} does not exist; groups are 0..{options.Value.GroupCount - 1}.");
+        }
+
         var view = await GroupAsync(group);
         return view.Leader is { } leader
             ? await grains.GetGrain<ILockReplicaGrain>(LockGroups.ReplicaKey(group, leader)).List(prefix, after, limit)

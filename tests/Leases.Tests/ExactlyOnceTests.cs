@@ -24,6 +24,51 @@ public sealed class ExactlyOnceTests
     }
 
     [Fact]
+    public void A_request_id_reused_for_a_different_command_is_refused_and_changes_nothing()
+    {
+        var h = new LeaseHarness();
+        h.Open(C1, S1);
+        var request = h.NextRequest(C1);
+        var granted = Assert.IsType<Granted>(h.Apply(new Acquire(request, 0, S1, "a", LockMode.Exclusive)));
+        var before = LeaseHarness.Snapshot(h.Machine, includePosition: false);
+
+        LeaseCommand[] others =
+        [
+            new Acquire(request, 0, S1, "b", LockMode.Exclusive),
+            new Acquire(request, 0, S1, "a", LockMode.Shared),
+            new Release(request, 0, S1, "a", granted.Token),
+            new CloseSession(request, 0, S1),
+            new CancelWait(request, 0, S1, "a", 1),
+        ];
+        foreach (var other in others)
+        {
+            var refused = Assert.IsType<Rejected>(h.Apply(other));
+            Assert.Equal(RejectionCode.InvalidArgument, refused.Code);
+            Assert.Equal(before, LeaseHarness.Snapshot(h.Machine, includePosition: false));
+        }
+
+        // The same command with what a proposer fills in afresh (wait deadline, AnsweredBelow) still gets its answer.
+        Assert.Equal(granted, h.Apply(new Acquire(request, 0, S1, "a", LockMode.Exclusive)));
+    }
+
+    [Fact]
+    public void Command_fingerprints_survive_a_snapshot_as_version_3_and_older_answers_are_not_compared()
+    {
+        var h = new LeaseHarness();
+        h.Open(C1, S1);
+        var request = h.NextRequest(C1);
+        var granted = h.Apply(new Acquire(request, 0, S1, "a", LockMode.Exclusive));
+        var snapshot = h.Snapshot();
+        Assert.Equal(LeaseStateMachine.FingerprintSnapshotVersion, snapshot[4]);
+
+        h.RestoreFromSnapshot();
+
+        Assert.Equal(snapshot, h.Snapshot());
+        Assert.Equal(RejectionCode.InvalidArgument, Assert.IsType<Rejected>(h.Apply(new Acquire(request, 0, S1, "other", LockMode.Exclusive))).Code);
+        Assert.Equal(granted, h.Apply(new Acquire(request, 0, S1, "a", LockMode.Exclusive)));
+    }
+
+    [Fact]
     public void Retried_OpenSession_with_a_new_proposed_id_answers_with_the_session_that_exists()
     {
         var h = new LeaseHarness();

@@ -108,4 +108,46 @@ public sealed class LimitsTests
         h.Open(C1, S1);
         AssertRefusedWithoutChange(h, () => h.Open(C1, S2), RejectionCode.LimitExceeded, LeaseLimit.SessionsPerClient);
     }
+
+    [Fact]
+    public void Sessions_per_group_are_bounded_whatever_client_ids_are_made_up()
+    {
+        var h = new LeaseHarness(new LeaseLimits { MaxSessions = 2 });
+        h.Open(C1, S1);
+        h.Open(LeaseHarness.Client(7), LeaseHarness.Session(7));
+        AssertRefusedWithoutChange(h, () => h.Open(LeaseHarness.Client(8), LeaseHarness.Session(8)), RejectionCode.LimitExceeded, LeaseLimit.SessionsPerGroup);
+    }
+
+    [Fact]
+    public void Ten_thousand_waiters_on_one_lock_queue_up_to_the_limit_and_the_rest_are_refused_without_change()
+    {
+        var h = new LeaseHarness(new LeaseLimits { MaxSessions = 20_000 });
+        const int Waiters = 10_000;
+        h.Open(C1, S1);
+        h.Grant(C1, S1, "hot");
+        var queued = 0;
+        for (var i = 0; i < Waiters; i++)
+        {
+            var (client, session) = (LeaseHarness.Client(1_000 + i), LeaseHarness.Session(1_000 + i));
+            h.Open(client, session);
+            if (queued < h.Machine.Limits.MaxWaitersPerLock)
+            {
+                Assert.IsType<Queued>(h.Acquire(client, session, "hot", waitUntilMs: h.Machine.ClockMs + 60_000));
+                queued++;
+            }
+            else if (i % 1_000 == 0)
+            {
+                // The whole state compared before and after: a sample, as each comparison writes two snapshots.
+                AssertRefusedWithoutChange(
+                    h, () => h.Acquire(client, session, "hot", waitUntilMs: h.Machine.ClockMs + 60_000), RejectionCode.LimitExceeded, LeaseLimit.WaitersPerLock);
+            }
+            else
+            {
+                var refused = Assert.IsType<Rejected>(h.Acquire(client, session, "hot", waitUntilMs: h.Machine.ClockMs + 60_000));
+                Assert.Equal(LeaseLimit.WaitersPerLock, refused.Limit);
+            }
+        }
+
+        Assert.Equal(h.Machine.Limits.MaxWaitersPerLock, h.Machine.Describe("hot", h.Machine.ClockMs)!.Waiters.Count);
+    }
 }

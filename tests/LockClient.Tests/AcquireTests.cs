@@ -215,8 +215,36 @@ public sealed class AcquireTests
         await using var h = new Harness();
         h.Service.Fault = (op, _) => op == "acquire" ? ReplyStatus.InvalidName : null;
 
+        // A name the SDK's own rules accept (the service's limits may be stricter than the default ones).
         var error = await Assert.ThrowsAsync<InvalidLockNameException>(
-            () => h.Client().TryAcquireAsync("bad\0name", cancellationToken: TestContext.Current.CancellationToken));
-        Assert.Contains("bad\0name", error.Message);
+            () => h.Client().TryAcquireAsync("refused-by-service", cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains("refused-by-service", error.Message);
+    }
+
+    public static TheoryData<string> HostileNames => new()
+    {
+        new string('n', 10 * 1024),
+        new string('n', 1024 * 1024),
+        "bad\0name",
+        "tab\tname",
+        "c1\u0085name",
+        "lone\uD800surrogate",
+        "\uDC00low",
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileNames))]
+    public async Task A_hostile_name_is_refused_by_every_call_before_anything_is_sent(string name)
+    {
+        await using var h = new Harness();
+        var client = h.Client();
+        var ct = TestContext.Current.CancellationToken;
+
+        await Assert.ThrowsAsync<InvalidLockNameException>(() => client.TryAcquireAsync(name, cancellationToken: ct));
+        await Assert.ThrowsAsync<InvalidLockNameException>(() => client.AcquireAsync(name, TimeSpan.FromSeconds(1), cancellationToken: ct));
+        await Assert.ThrowsAsync<InvalidLockNameException>(() => client.TryAcquireSemaphoreAsync(name, 3, cancellationToken: ct));
+        await Assert.ThrowsAsync<InvalidLockNameException>(() => client.DescribeAsync(name, ct));
+        await Assert.ThrowsAsync<InvalidLockNameException>(() => client.IsCurrentAsync(name, new FencingToken(1, 1), ct));
+        Assert.Empty(h.Service.Calls);
     }
 }

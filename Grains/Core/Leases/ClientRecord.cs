@@ -19,6 +19,20 @@ internal sealed class ClientRecord(ClientId id) : CreationOrdered<ClientRecord>
 
     public Dictionary<ulong, LeaseResult> Answers { get; } = [];
 
+    /// <summary>The <see cref="CommandFingerprint"/> of each remembered answer's command (absent or 0: not known).</summary>
+    public Dictionary<ulong, ulong> Fingerprints { get; } = [];
+
+    /// <summary>Remembers the answer to request <paramref name="sequence"/> and what it asked for.</summary>
+    public void Remember(ulong sequence, LeaseResult answer, ulong fingerprint)
+    {
+        Answers[sequence] = answer;
+        Fingerprints[sequence] = fingerprint;
+    }
+
+    /// <summary>False when request <paramref name="sequence"/> was remembered with a different command.</summary>
+    public bool SameCommand(ulong sequence, ulong fingerprint) =>
+        !Fingerprints.TryGetValue(sequence, out var known) || known == 0 || known == fingerprint;
+
     /// <summary>Drops the answers the client says it has received.</summary>
     public void Forget(ulong answeredBelow)
     {
@@ -34,6 +48,7 @@ internal sealed class ClientRecord(ClientId id) : CreationOrdered<ClientRecord>
                 for (var sequence = AnsweredBelow; sequence < answeredBelow; sequence++)
                 {
                     Answers.Remove(sequence);
+                    Fingerprints.Remove(sequence);
                 }
             }
             else
@@ -41,6 +56,7 @@ internal sealed class ClientRecord(ClientId id) : CreationOrdered<ClientRecord>
                 foreach (var sequence in Answers.Keys.Where(s => s < answeredBelow).ToList())
                 {
                     Answers.Remove(sequence);
+                    Fingerprints.Remove(sequence);
                 }
             }
         }

@@ -9,4 +9,5 @@ public enum LeaseLimit : byte
     LocksPerSession = 3,
     SessionsPerClient = 4,
     PendingRequestsPerClient = 5,
+    SessionsPerGroup = 6,
 }

@@ -35,6 +35,12 @@ public sealed record LeaseLimits
     /// <summary>Open sessions of one client (default 16).</summary>
     public int MaxSessionsPerClient { get; init; } = 16;
 
+    /// <summary>
+    /// Open sessions in one group, of all clients together (default 100,000): client ids cost nothing to make up,
+    /// so the per-client cap alone does not bound a flood of fresh identities.
+    /// </summary>
+    public int MaxSessions { get; init; } = 100_000;
+
     /// <summary>Remembered answers per client not yet acknowledged by it (default 1,024).</summary>
     public int MaxPendingRequestsPerClient { get; init; } = 1_024;
 
@@ -49,6 +55,7 @@ public sealed record LeaseLimits
         Require(MaxWaitersPerLock >= 0, nameof(MaxWaitersPerLock), ">= 0");
         Require(MaxLocksPerSession >= 1, nameof(MaxLocksPerSession), ">= 1");
         Require(MaxSessionsPerClient >= 1, nameof(MaxSessionsPerClient), ">= 1");
+        Require(MaxSessions >= 1, nameof(MaxSessions), ">= 1");
         Require(MaxPendingRequestsPerClient >= 1, nameof(MaxPendingRequestsPerClient), ">= 1");
         return this;
     }

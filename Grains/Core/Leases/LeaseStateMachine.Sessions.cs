@@ -22,6 +22,11 @@ public sealed partial class LeaseStateMachine
             return new Rejected(RejectionCode.SessionExists, $"Session id {open.Session} is taken: propose a new random id.");
         }
 
+        if (_sessions.Count >= _limits.MaxSessions)
+        {
+            return LimitExceeded(LeaseLimit.SessionsPerGroup, _limits.MaxSessions, "open sessions in this lock group; close unused sessions or add groups");
+        }
+
         if (client is not null && client.SessionCount >= _limits.MaxSessionsPerClient)
         {
             return LimitExceeded(LeaseLimit.SessionsPerClient, _limits.MaxSessionsPerClient, "sessions per client");

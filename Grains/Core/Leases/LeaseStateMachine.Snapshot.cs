@@ -23,6 +23,12 @@ public sealed partial class LeaseStateMachine
     /// </summary>
     public const byte SemaphoreSnapshotVersion = 2;
 
+    /// <summary>
+    /// Version 3 is version 2 (permit counts) plus each remembered answer's command fingerprint. It is written only
+    /// while answers are remembered; a state without them keeps its version-1 or -2 bytes.
+    /// </summary>
+    public const byte FingerprintSnapshotVersion = 3;
+
     private const int SessionRecordBytes = 16 + 3 * SpanWriter.MaxVarIntBytes;
     private const int EntryRecordBytes = 1 + 6 * SpanWriter.MaxVarIntBytes;
 
@@ -53,7 +59,9 @@ public sealed partial class LeaseStateMachine
             head.WriteByte(b);
         }
 
-        var version = _semaphoreCount > 0 ? SemaphoreSnapshotVersion : SnapshotVersion;
+        var version = includeAnswers && HasRememberedAnswers() ? FingerprintSnapshotVersion
+            : _semaphoreCount > 0 ? SemaphoreSnapshotVersion
+            : SnapshotVersion;
         head.WriteByte(version);
         head.WriteVarLong(includePosition ? _term : 0);
         head.WriteVarLong(includePosition ? _index : 0);
@@ -65,7 +73,7 @@ public sealed partial class LeaseStateMachine
         for (var client = _clientOrder.First; client is not null; client = client.OrderNext)
         {
             client.Ordinal = ordinal++;
-            WriteClient(writer, client, includeAnswers);
+            WriteClient(writer, client, includeAnswers, withFingerprints: version >= FingerprintSnapshotVersion);
         }
 
         WriteCount(writer, _sessionOrder.Count);
@@ -122,22 +130,22 @@ public sealed partial class LeaseStateMachine
         }
 
         var version = input.ReadByte();
-        if (version is not (SnapshotVersion or SemaphoreSnapshotVersion))
+        if (version is not (SnapshotVersion or SemaphoreSnapshotVersion or FingerprintSnapshotVersion))
         {
             throw new InvalidDataException(
-                $"Lease snapshot version {version} is not supported (expected {SnapshotVersion} or {SemaphoreSnapshotVersion}).");
+                $"Lease snapshot version {version} is not supported (expected {SnapshotVersion} to {FingerprintSnapshotVersion}).");
         }
 
         machine._term = input.ReadVarLong();
         machine._index = input.ReadVarLong();
         machine._clockMs = input.ReadVarLong();
-        machine.ReadBody(ref input, snapshot.Length, withPermitCounts: version >= SemaphoreSnapshotVersion);
+        machine.ReadBody(ref input, snapshot.Length, withPermitCounts: version >= SemaphoreSnapshotVersion, withFingerprints: version >= FingerprintSnapshotVersion);
         machine.RebuildPendingPermits();
         input.ExpectEnd();
         return machine;
     }
 
-    private void ReadBody(ref SpanReader input, int maxCount, bool withPermitCounts)
+    private void ReadBody(ref SpanReader input, int maxCount, bool withPermitCounts, bool withFingerprints)
     {
         var clients = new ClientRecord[input.ReadCount(maxCount)];
         _clients.EnsureCapacity(clients.Length);
@@ -151,6 +159,11 @@ public sealed partial class LeaseStateMachine
                 if (!client.Answers.TryAdd(sequence, ReadResult(ref input)))
                 {
                     throw new InvalidDataException("Duplicate answer in snapshot.");
+                }
+
+                if (withFingerprints)
+                {
+                    client.Fingerprints[sequence] = input.ReadVarUInt();
                 }
             }
 
@@ -249,7 +262,20 @@ public sealed partial class LeaseStateMachine
         writer.Advance(output.Written);
     }
 
-    private static void WriteClient(IBufferWriter<byte> writer, ClientRecord client, bool includeAnswers)
+    private bool HasRememberedAnswers()
+    {
+        for (var client = _clientOrder.First; client is not null; client = client.OrderNext)
+        {
+            if (client.Answers.Count > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void WriteClient(IBufferWriter<byte> writer, ClientRecord client, bool includeAnswers, bool withFingerprints)
     {
         var output = new SpanWriter(writer.GetSpan(16 + 2 * SpanWriter.MaxVarIntBytes));
         output.WriteUInt128(client.Id.Value);
@@ -267,6 +293,12 @@ public sealed partial class LeaseStateMachine
         foreach (var sequence in sequences)
         {
             WriteResult(writer, sequence, client.Answers[sequence]);
+            if (withFingerprints)
+            {
+                var fingerprint = new SpanWriter(writer.GetSpan(SpanWriter.MaxVarIntBytes));
+                fingerprint.WriteVarUInt(client.Fingerprints.GetValueOrDefault(sequence));
+                writer.Advance(fingerprint.Written);
+            }
         }
     }
 

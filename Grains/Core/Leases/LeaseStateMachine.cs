@@ -118,7 +118,10 @@ public sealed partial class LeaseStateMachine
 
             if (client.Answers.TryGetValue(sequence, out var remembered))
             {
-                return remembered;
+                // Answered from memory only for the same command: a reused request id must not fetch another's answer.
+                return client.SameCommand(sequence, CommandFingerprint.Of(command))
+                    ? remembered
+                    : new Rejected(RejectionCode.InvalidArgument, $"Request {command.Request} was already used for a different command; use a new request id.");
             }
 
             if (client.Answers.Count >= _limits.MaxPendingRequestsPerClient)
@@ -143,7 +146,7 @@ public sealed partial class LeaseStateMachine
         // The record may have been created (first session) or removed (last session closed) just now.
         if (_clients.TryGetValue(command.Request.Client, out client))
         {
-            client.Answers[sequence] = answer;
+            client.Remember(sequence, answer, CommandFingerprint.Of(command));
         }
 
         return answer;

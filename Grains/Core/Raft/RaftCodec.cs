@@ -12,6 +12,14 @@ public static class RaftCodec
 {
     public const byte Version = 1;
 
+    /// <summary>Largest snapshot a receiver accepts (it allocates the whole size when the first chunk arrives).</summary>
+    public const int MaxSnapshotBytes = 1 << 30;
+
+    // Fewest bytes one item can take; a decoded count above remaining / this is a lie, refused before any allocation.
+    private const int MinMessageBytes = 4; // tag, from, to, term
+    private const int MinEntryBytes = 3; // term, type, data length
+    private const int MinStoredEntryBytes = 4; // index, then an entry body
+
     private enum Tag : byte
     {
         AppendEntries = 1,
@@ -50,8 +58,8 @@ public static class RaftCodec
     {
         var input = new Reader(bytes);
         input.ExpectVersion();
-        var count = input.Int();
-        var messages = new List<RaftMessage>(Math.Min(count, 1024));
+        var count = input.Count(MinMessageBytes);
+        var messages = new List<RaftMessage>(count);
         for (var i = 0; i < count; i++)
         {
             messages.Add(ReadMessageBody(ref input));
@@ -91,7 +99,7 @@ public static class RaftCodec
     {
         var input = new Reader(bytes);
         input.ExpectVersion();
-        var entries = new LogEntry[input.Int()];
+        var entries = new LogEntry[input.Count(MinStoredEntryBytes)];
         for (var i = 0; i < entries.Length; i++)
         {
             entries[i] = ReadEntryBody(ref input, input.Long());
@@ -212,7 +220,7 @@ public static class RaftCodec
                 var prevIndex = input.Long();
                 var prevTerm = input.Long();
                 var commit = input.Long();
-                var count = input.Int();
+                var count = input.Count(MinEntryBytes);
                 var entries = count == 0 ? [] : new LogEntry[count];
                 for (var i = 0; i < count; i++)
                 {
@@ -241,8 +249,7 @@ public static class RaftCodec
             case Tag.HeartbeatResponse:
                 return new HeartbeatResponse(from, to, term, input.Long());
             case Tag.InstallSnapshot:
-                return new InstallSnapshot(
-                    from, to, term, new SnapshotMetadata(input.Long(), input.Long()), input.Int(), input.Int(), input.Bytes());
+                return ReadSnapshotChunk(ref input, from, to, term);
             case Tag.SnapshotResponse:
                 return new SnapshotResponse(from, to, term, input.Long(), input.Int());
             case Tag.TimeoutNow:
@@ -250,6 +257,22 @@ public static class RaftCodec
             default:
                 throw new InvalidDataException($"Unknown Raft message tag {(byte)tag}.");
         }
+    }
+
+    private static InstallSnapshot ReadSnapshotChunk(ref Reader input, int from, int to, long term)
+    {
+        var metadata = new SnapshotMetadata(input.Long(), input.Long());
+        var totalBytes = input.Int();
+        var offset = input.Int();
+        var chunk = input.Bytes();
+
+        // The receiver allocates TotalBytes up front, so a claimed size is bounded here, before anyone trusts it.
+        if (totalBytes > MaxSnapshotBytes || (long)offset + chunk.Length > totalBytes)
+        {
+            throw new InvalidDataException($"Snapshot chunk [{offset}..{(long)offset + chunk.Length}) of {totalBytes} bytes is out of bounds (at most {MaxSnapshotBytes}).");
+        }
+
+        return new InstallSnapshot(from, to, term, metadata, totalBytes, offset, chunk);
     }
 
     private static void WriteEntryBody(ref Writer output, in LogEntry entry)
@@ -384,6 +407,16 @@ public static class RaftCodec
         {
             var value = Long();
             return value <= int.MaxValue ? (int)value : throw new InvalidDataException($"Raft number {value} exceeds an int.");
+        }
+
+        /// <summary>A count of items of at least <paramref name="minBytesEach"/> bytes each, bounded by what is left of the input.</summary>
+        public int Count(int minBytesEach)
+        {
+            var count = Long();
+            var remaining = memory.Length - position;
+            return count <= remaining / minBytesEach
+                ? (int)count
+                : throw new InvalidDataException($"A count of {count} items cannot fit in the {remaining} bytes left.");
         }
 
         public ReadOnlyMemory<byte> Bytes()

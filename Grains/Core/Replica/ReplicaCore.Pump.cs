@@ -189,7 +189,7 @@ public sealed partial class ReplicaCore
 
     private void InstallSnapshot(Snapshot snapshot, TimeSpan now)
     {
-        _leases = LeaseStateMachine.Restore(snapshot.Data.Span);
+        _leases = LeaseStateMachine.Restore(snapshot.Data.Span, _options.LeaseLimits);
         _appliedIndex = snapshot.Metadata.LastIncludedIndex;
         _appliedTerm = snapshot.Metadata.LastIncludedTerm;
         _snapshotIndex = _appliedIndex;

@@ -18,9 +18,21 @@ public sealed partial class ReplicaCore
     public void Request(long ticket, ReplicaRequest request, TimeSpan now)
     {
         var pending = new PendingRequest(ticket, request);
+        if (Validate(request) is { } invalid)
+        {
+            Answer(pending, Refused(request, invalid));
+            return;
+        }
+
         if (!CanServe(out var refusal))
         {
             Answer(pending, Refused(request, refusal));
+            return;
+        }
+
+        if (Admit(request, now) is { } overloaded)
+        {
+            Answer(pending, Refused(request, overloaded));
             return;
         }
 
@@ -33,7 +45,7 @@ public sealed partial class ReplicaCore
                 Propose(pending, new OpenSession(open.Request, open.AnsweredBelow, _newSessionId(), open.TtlMs, _clock.NextClockMs(now)), now);
                 break;
             case ReplicaRequest.KeepAlive keepAlive:
-                KeepAlive(pending, keepAlive.Session, now);
+                KeepAlive(pending, keepAlive, now);
                 break;
             case ReplicaRequest.CloseSession close:
                 Propose(pending, new CloseSession(close.Request, close.AnsweredBelow, close.Session), now);
@@ -46,9 +58,6 @@ public sealed partial class ReplicaCore
                 break;
             case ReplicaRequest.CancelWait cancel:
                 Propose(pending, new CancelWait(cancel.Request, cancel.AnsweredBelow, cancel.Session, cancel.Name, cancel.AcquireSequence), now);
-                break;
-            case ReplicaRequest.List { Limit: < 1 or > MaxListPage }:
-                Answer(pending, new ReplicaReply.List(ReplyCode.InvalidArgument, null, Message: $"limit must be 1..{MaxListPage}."));
                 break;
             case ReplicaRequest.Describe or ReplicaRequest.IsCurrent or ReplicaRequest.List:
                 ReadBarrier(pending, now);
@@ -65,17 +74,25 @@ public sealed partial class ReplicaCore
     /// Renews a session without a log entry of its own: the leader lists it in its next clock tick and answers once
     /// that tick is applied, so any next leader knows the renewal the client was told about.
     /// </summary>
-    private void KeepAlive(PendingRequest pending, SessionId session, TimeSpan now)
+    private void KeepAlive(PendingRequest pending, ReplicaRequest.KeepAlive keepAlive, TimeSpan now)
     {
         // Unknown here may only mean not applied here yet: a new leader before its first entry commits, or a deposed
-        // leader that does not know it yet. Confirm with a read barrier before saying it expired.
-        if (_appliedIndex >= _leaderCaughtUpIndex && _leases.GetSession(session) is null)
+        // leader that does not know it yet. Confirm with a read barrier, after which its owner can be checked too:
+        // nobody's session is renewed unchecked.
+        var session = _leases.GetSession(keepAlive.Session);
+        if (session is null)
         {
             ReadBarrier(pending, now);
             return;
         }
 
-        Renew(pending, session, now);
+        if (session.Client != keepAlive.Client)
+        {
+            Answer(pending, NotOwner(keepAlive.Session));
+            return;
+        }
+
+        Renew(pending, keepAlive.Session, now);
     }
 
     private void Renew(PendingRequest pending, SessionId session, TimeSpan now)
@@ -102,12 +119,6 @@ public sealed partial class ReplicaCore
 
     private void Acquire(PendingRequest pending, ReplicaRequest.Acquire acquire, TimeSpan now)
     {
-        if (acquire.WaitMs < 0 || acquire.Mode is not (LockMode.Exclusive or LockMode.Shared))
-        {
-            Answer(pending, new ReplicaReply.Acquire(ReplyCode.InvalidArgument, default, 0, Message: "WaitMs must be ≥ 0 and Mode Exclusive or Shared."));
-            return;
-        }
-
         var waits = acquire.WaitMs > 0;
         if (waits)
         {
@@ -274,9 +285,13 @@ public sealed partial class ReplicaCore
         switch (pending.Request)
         {
             case ReplicaRequest.KeepAlive keepAlive:
-                if (_leases.GetSession(keepAlive.Session) is null)
+                if (_leases.GetSession(keepAlive.Session) is not { } session)
                 {
                     Answer(pending, SessionGone(keepAlive.Session));
+                }
+                else if (session.Client != keepAlive.Client)
+                {
+                    Answer(pending, NotOwner(keepAlive.Session));
                 }
                 else if (!CanServe(out var refusal))
                 {
@@ -411,6 +426,10 @@ public sealed partial class ReplicaCore
         ReplicaRequest.List => new ReplicaReply.List(refusal.Code, null, refusal.LeaderHint, refusal.Message),
         _ => new ReplicaReply.Release(refusal.Code, refusal.LeaderHint, refusal.Message),
     };
+
+    /// <summary>Another client's session looks like no session at all: the answer tells a stranger nothing.</summary>
+    private static ReplicaReply.Session NotOwner(SessionId session) =>
+        new(ReplyCode.UnknownSession, session, 0, Message: "No such session for this client: open a session of your own.");
 
     private static ReplicaReply.Session SessionGone(SessionId session) =>
         new(ReplyCode.SessionExpired, session, 0, Message: "The session has expired or was closed; open a new one.");

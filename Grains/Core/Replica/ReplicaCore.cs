@@ -53,7 +53,7 @@ public sealed partial class ReplicaCore
         var snapshotIndex = durable.Snapshot?.Metadata.LastIncludedIndex ?? 0;
 
         _writtenHardState = hardState;
-        _leases = durable.Snapshot is { } snapshot ? LeaseStateMachine.Restore(snapshot.Data.Span) : new LeaseStateMachine();
+        _leases = durable.Snapshot is { } snapshot ? LeaseStateMachine.Restore(snapshot.Data.Span, options.LeaseLimits) : new LeaseStateMachine(options.LeaseLimits);
         _appliedIndex = snapshotIndex;
         _appliedTerm = durable.Snapshot?.Metadata.LastIncludedTerm ?? 0;
         _snapshotIndex = snapshotIndex;

@@ -26,6 +26,24 @@ public sealed record ReplicaCoreOptions
     /// <summary>Ticks between placement checks (the host answers each with <see cref="ReplicaCore.PlacementChecked"/>).</summary>
     public int PlacementCheckTicks { get; init; } = 20;
 
+    /// <summary>What the lease state machine holds at most; every replica of a group must use the same limits.</summary>
+    public LeaseLimits LeaseLimits { get; init; } = LeaseLimits.Default;
+
+    /// <summary>Requests per second one client id may send the leader (proposals and renewals; reads are not counted).</summary>
+    public double ClientRequestsPerSecond { get; init; } = 500;
+
+    /// <summary>Requests one client id may send in a burst above <see cref="ClientRequestsPerSecond"/>.</summary>
+    public double ClientRequestBurst { get; init; } = 1_000;
+
+    /// <summary>Sessions the whole group may open per second (all clients together).</summary>
+    public double SessionOpensPerSecond { get; init; } = 500;
+
+    /// <summary>Sessions the group may open in a burst above <see cref="SessionOpensPerSecond"/>.</summary>
+    public double SessionOpenBurst { get; init; } = 2_000;
+
+    /// <summary>Client ids the leader keeps rate buckets for at once; new clients past it are answered Overloaded.</summary>
+    public int MaxRateLimitedClients { get; init; } = 100_000;
+
     /// <summary>Consecutive misplaced checks before a follower moves (a leader waits twice as many, then hands over).</summary>
     public int MisplacedChecksBeforeMove { get; init; } = 3;
 }

@@ -12,7 +12,8 @@ public abstract record ReplicaRequest
 
     public sealed record OpenSession(RequestId Request, ulong AnsweredBelow, long TtlMs) : ReplicaRequest;
 
-    public sealed record KeepAlive(SessionId Session) : ReplicaRequest;
+    /// <param name="Client">The client the keepalive comes from (proved by the host): only the session's owner renews it.</param>
+    public sealed record KeepAlive(SessionId Session, ClientId Client) : ReplicaRequest;
 
     public sealed record CloseSession(RequestId Request, ulong AnsweredBelow, SessionId Session) : ReplicaRequest;
 

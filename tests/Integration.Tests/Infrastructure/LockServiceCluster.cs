@@ -35,39 +35,46 @@ public sealed class LockServiceCluster : IAsyncDisposable
     public static string NewName() => "t" + Guid.NewGuid().ToString("N")[..12];
 
     public static async Task<LockServiceCluster> StartAsync(
-        AzuriteFixture azurite, int silos = 3, string? name = null, int groupCount = 1, Action<LockClientOptions>? client = null)
+        AzuriteFixture azurite, int silos = 3, string? name = null, int groupCount = 1, Action<LockClientOptions>? client = null,
+        Action<LockServiceOptions>? service = null, Action<ISiloBuilder>? silo = null, Action<IClientBuilder>? orleansClient = null)
     {
         name ??= NewName();
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.Options.ServiceId = name;
-        builder.ConfigureSilo((_, silo) =>
+        builder.ConfigureSilo((_, siloBuilder) =>
         {
-            silo.Configure<ClusterMembershipOptions>(o =>
+            silo?.Invoke(siloBuilder);
+            siloBuilder.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(1);
                 o.MaxProbeTimeout = TimeSpan.FromSeconds(1);
                 o.NumMissedProbesLimit = 2;
                 o.NumVotesForDeathDeclaration = 1;
             });
-            silo.AddAzureTableGrainStorage(LockServiceInfo.StorageProviderName, o =>
+            siloBuilder.AddAzureTableGrainStorage(LockServiceInfo.StorageProviderName, o =>
             {
                 o.TableServiceClient = new TableServiceClient(azurite.ConnectionString);
                 o.TableName = name + "state";
             });
-            silo.AddLockService(o =>
+            siloBuilder.AddLockService(o =>
             {
                 o.StorageConnectionString = azurite.ConnectionString;
                 o.TableName = name + "log";
                 o.SnapshotContainer = name + "-snapshots";
                 o.GroupCount = groupCount;
+                service?.Invoke(o);
             });
         });
-        builder.ConfigureClient(c => c.Services.AddLockClient(o =>
+        builder.ConfigureClient(c =>
         {
-            o.SessionTtl = TimeSpan.FromSeconds(5);
-            o.RequestTimeout = TimeSpan.FromSeconds(20);
-            client?.Invoke(o);
-        }));
+            orleansClient?.Invoke(c);
+            c.Services.AddLockClient(o =>
+            {
+                o.SessionTtl = TimeSpan.FromSeconds(5);
+                o.RequestTimeout = TimeSpan.FromSeconds(20);
+                client?.Invoke(o);
+            });
+        });
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new LockServiceCluster(cluster, name, groupCount);

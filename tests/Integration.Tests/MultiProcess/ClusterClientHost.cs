@@ -18,7 +18,7 @@ public static class ClusterClientHost
     /// </summary>
     public static async Task<IHost> StartAsync(
         string storageConnectionString, string clusterId, string serviceId, Action<IServiceCollection>? services = null,
-        LogLevel logLevel = LogLevel.None, CancellationToken cancellationToken = default)
+        LogLevel logLevel = LogLevel.None, CancellationToken cancellationToken = default, Action<IClientBuilder>? client = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         if (logLevel != LogLevel.None)
@@ -26,14 +26,15 @@ public static class ClusterClientHost
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
         }
 
-        builder.UseOrleansClient(client =>
+        builder.UseOrleansClient(orleans =>
         {
-            client.Configure<ClusterOptions>(o =>
+            orleans.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = clusterId;
                 o.ServiceId = serviceId;
             });
-            client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storageConnectionString));
+            orleans.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storageConnectionString));
+            client?.Invoke(orleans);
         });
         services?.Invoke(builder.Services);
         var host = builder.Build();
@@ -51,6 +52,7 @@ public static class ClusterClientHost
 
     /// <summary>Connects to a <see cref="SiloProcessCluster"/>.</summary>
     public static Task<IHost> StartAsync(
-        SiloProcessCluster cluster, Action<IServiceCollection>? services = null, LogLevel logLevel = LogLevel.None, CancellationToken cancellationToken = default) =>
-        StartAsync(cluster.StorageConnectionString, cluster.Name, cluster.Name, services, logLevel, cancellationToken);
+        SiloProcessCluster cluster, Action<IServiceCollection>? services = null, LogLevel logLevel = LogLevel.None, CancellationToken cancellationToken = default,
+        Action<IClientBuilder>? client = null) =>
+        StartAsync(cluster.StorageConnectionString, cluster.Name, cluster.Name, services, logLevel, cancellationToken, client);
 }

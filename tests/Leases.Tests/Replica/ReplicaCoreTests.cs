@@ -94,7 +94,7 @@ public sealed class ReplicaCoreTests
         core.Receive([new Heartbeat(1, 0, 2, 0, Round: 1)], Now);
         core.Outbox.Clear();
 
-        core.Request(42, new ReplicaRequest.KeepAlive(new SessionId(9)), Now);
+        core.Request(42, new ReplicaRequest.KeepAlive(new SessionId(9), new ClientId(3)), Now);
 
         var (ticket, reply) = Assert.Single(core.Outbox.Replies);
         Assert.Equal(42, ticket);
