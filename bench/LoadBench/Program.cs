@@ -33,6 +33,11 @@ if (options is null)
     return 2;
 }
 
+if (options.StorageFloorIterations > 0)
+{
+    return await StorageFloor.RunAsync(options.Azurite, options.OutDirectory, options.StorageFloorIterations, CancellationToken.None);
+}
+
 return await new Runner(options).RunAsync();
 
 namespace LockService.LoadBench
@@ -42,7 +47,7 @@ namespace LockService.LoadBench
         int[] Clients, string[] Scenarios, double WarmupS, double DurationS, int Repeats, double PrewarmS, double CallTimeoutS,
         int FailoverRounds, double FailoverS, double FailoverCallTimeoutS, int Silos, int Groups, string Azurite, string OutDirectory,
         bool Attach, string AttachStorage, string AttachClusterId, string AttachServiceId, string? CompareEtcd, string Label,
-        int? ClientCallTimeoutMs, int? ClientWaitPollMs, Dictionary<string, string> SiloSettings)
+        int? ClientCallTimeoutMs, int? ClientWaitPollMs, Dictionary<string, string> SiloSettings, int StorageFloorIterations)
     {
         public static BenchOptions? Parse(string[] args)
         {
@@ -64,6 +69,8 @@ namespace LockService.LoadBench
                           --silo-settings Key=Value,... [SILO_SETTINGS]  more LockService settings for the silos it starts
                                    (e.g. SnapshotEveryEntries=100000,TickInterval=00:00:00.050)
                           --compare-etcd PATH/bench.jsonl [COMPARE_ETCD]  (adds the peers' etcd figures and ratios to the summary)
+                          --storage-floor N [STORAGE_FLOOR]  only measure N Azure Table transactions per cell on an Azurite
+                                   of its own (1, 8, 64, 100 rows; 1 and 3 writers at once), then exit
                           --attach [ATTACH=1]  use a running cluster instead (tools/run.sh's: --storage UseDevelopmentStorage=true
                                    --cluster-id lockservice-dev --service-id lockservice); no failover rounds then
                         """);
@@ -119,7 +126,8 @@ namespace LockService.LoadBench
                 ClientWaitPollMs: Get("client-wait-poll-ms", "CLIENT_WAIT_POLL_MS", "") is { Length: > 0 } wp ? int.Parse(wp, CultureInfo.InvariantCulture) : null,
                 SiloSettings: Get("silo-settings", "SILO_SETTINGS", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
                     .Select(kv => kv.Split('=', 2))
-                    .ToDictionary(kv => "LockService__" + kv[0].Trim().Replace(":", "__", StringComparison.Ordinal), kv => kv.Length > 1 ? kv[1].Trim() : ""));
+                    .ToDictionary(kv => "LockService__" + kv[0].Trim().Replace(":", "__", StringComparison.Ordinal), kv => kv.Length > 1 ? kv[1].Trim() : ""),
+                StorageFloorIterations: I("storage-floor", "STORAGE_FLOOR", "0"));
         }
     }
 
