@@ -93,11 +93,11 @@ def compare(out):
 
 
 def groups(out):
-    lines = ["| GROUPS | C | pairs/s | p50 / p99 ms | violations / acquisitions |", "|---:|---:|---:|---|---|"]
-    for name in sorted(d for d in os.listdir(out) if d.startswith("groups-")):
+    lines = ["| GROUPS | scenario | C | pairs/s | p50 / p99 ms | violations / acquisitions |", "|---:|---|---:|---:|---|---|"]
+    for name in sorted((d for d in os.listdir(out) if d.startswith("groups-")), key=lambda d: int(d[7:])):
         for key, cell in sorted(cells(os.path.join(out, name, "bench.jsonl")).items()):
             bad = sum(r["overlapviolations"] + r["holderviolations"] + r["tokenviolations"] for r in cell)
-            lines.append(f"| {name[7:]} | {key[1]} | {runs(cell, 'throughput', '.0f')} | {runs(cell, 'p50ms', '.1f')} / "
+            lines.append(f"| {name[7:]} | {key[0]} | {key[1]} | {runs(cell, 'throughput', '.0f')} | {runs(cell, 'p50ms', '.1f')} / "
                          f"{runs(cell, 'p99ms', '.0f')} | {bad} / {sum(r['acquisitions'] for r in cell)} |")
     return "\n".join(lines + ["", "Environment:", "", env(out)])
 
