@@ -48,6 +48,9 @@ loadbench() {  # loadbench TREE NAME [extra env...]
   env_line "$name end"
 }
 
+# LoadBench reads these too: only the floor mode may set them.
+[[ "$MODE" == floor ]] || unset STORAGE_FLOOR
+
 case "$MODE" in
   floor)
     build_loadbench "$root"
