@@ -42,6 +42,14 @@ public sealed class LockServiceOptions : IValidatableObject
     [Required]
     public string StorageConnectionString { get; set; } = "UseDevelopmentStorage=true";
 
+    /// <summary>
+    /// Optional: one storage account per replica index (entry i for replica i of every group; empty = all replicas in
+    /// <see cref="StorageConnectionString"/>, which also keeps the cluster membership). Separate accounts take the
+    /// shared account out of the replicas' common failures and spread their writes. Part of the durable topology:
+    /// change it only with the replicas' data moved along.
+    /// </summary>
+    public string[] ReplicaStorageConnectionStrings { get; set; } = [];
+
     [Required]
     public string TableName { get; set; } = "lockservicelog";
 
@@ -66,6 +74,14 @@ public sealed class LockServiceOptions : IValidatableObject
         if (HeartbeatTicks >= ElectionTimeoutMinTicks)
         {
             yield return new ValidationResult("HeartbeatTicks must be below ElectionTimeoutMinTicks.", [nameof(HeartbeatTicks)]);
+        }
+
+        if (ReplicaStorageConnectionStrings.Length != 0 &&
+            (ReplicaStorageConnectionStrings.Length != ReplicasPerGroup || ReplicaStorageConnectionStrings.Any(string.IsNullOrWhiteSpace)))
+        {
+            yield return new ValidationResult(
+                $"ReplicaStorageConnectionStrings must be empty or hold one connection string per replica index ({ReplicasPerGroup}).",
+                [nameof(ReplicaStorageConnectionStrings)]);
         }
 
         if (TickInterval < TimeSpan.FromMilliseconds(5) || TickInterval > TimeSpan.FromSeconds(5))

@@ -4,12 +4,30 @@ using Microsoft.Extensions.Options;
 
 namespace LockService.Hosting;
 
-/// <summary>The storage clients every replica of this silo shares (clients are thread-safe and pool connections).</summary>
-public sealed class LockServiceStorage(IOptions<LockServiceOptions> options)
+/// <summary>
+/// The storage clients the replicas of this silo share (clients are thread-safe and pool connections): one account
+/// for all, or one per replica index (<see cref="LockServiceOptions.ReplicaStorageConnectionStrings"/>), so that the
+/// replicas of a group do not share one account's failures or its write load.
+/// </summary>
+public sealed class LockServiceStorage
 {
-    public TableClient Log { get; } =
-        new TableServiceClient(options.Value.StorageConnectionString).GetTableClient(options.Value.TableName);
+    private readonly (TableClient Log, BlobContainerClient Snapshots)[] _perReplica;
 
-    public BlobContainerClient Snapshots { get; } =
-        new BlobServiceClient(options.Value.StorageConnectionString).GetBlobContainerClient(options.Value.SnapshotContainer);
+    public LockServiceStorage(IOptions<LockServiceOptions> options)
+    {
+        var o = options.Value;
+        Log = new TableServiceClient(o.StorageConnectionString).GetTableClient(o.TableName);
+        Snapshots = new BlobServiceClient(o.StorageConnectionString).GetBlobContainerClient(o.SnapshotContainer);
+        _perReplica = [.. o.ReplicaStorageConnectionStrings.Select(connection =>
+            (new TableServiceClient(connection).GetTableClient(o.TableName), new BlobServiceClient(connection).GetBlobContainerClient(o.SnapshotContainer)))];
+    }
+
+    /// <summary>The shared account's log table (every replica's, unless per-replica accounts are configured).</summary>
+    public TableClient Log { get; }
+
+    public BlobContainerClient Snapshots { get; }
+
+    /// <summary>Where the replica with this index in its group keeps its log and snapshots.</summary>
+    public (TableClient Log, BlobContainerClient Snapshots) ForReplica(int replicaIndex) =>
+        _perReplica.Length > 0 ? _perReplica[replicaIndex] : (Log, Snapshots);
 }

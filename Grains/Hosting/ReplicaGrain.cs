@@ -57,7 +57,8 @@ public sealed partial class ReplicaGrain(
             .Select(r => GrainFactory.GetGrain<IReplicaPeerGrain>(LockGroups.ReplicaKey(_group, r)))
             .ToArray();
 
-        var (store, durable) = await ReplicaStore.OpenAsync(storage.Log, storage.Snapshots, _key, logger, cancellationToken);
+        var (log, snapshots) = storage.ForReplica(_replica);
+        var (store, durable) = await ReplicaStore.OpenAsync(log, snapshots, _key, logger, cancellationToken);
         _store = store;
         _core = new ReplicaCore(CoreOptions(_options), RaftConfig(), new Random(Guid.NewGuid().GetHashCode()), CoreStorage.ToPersisted(durable), Now, LeaseIds.NewSessionId);
 

@@ -7,29 +7,40 @@ using Microsoft.Extensions.Logging;
 namespace LockService.Storage;
 
 /// <summary>
-/// The durable state of one Raft replica in Azure Table storage: one row per log entry plus a "meta" row with
-/// the hard state, the log bounds and the snapshot pointer; snapshots live in blobs. Every write is an entity
-/// group transaction that also replaces the meta row under its ETag, so a write costs in proportion to its batch
-/// (never to the log), is atomic, and is refused when another activation wrote first (then
-/// <see cref="ReplicaFencedException"/>, and this instance refuses every later write too).
-/// Entry rows past the meta row's LastIndex are leftovers of a truncated suffix: ignored, later overwritten.
+/// The durable state of one Raft replica in Azure Table storage: the log in rows of consecutive entries
+/// (<see cref="LogRow"/>: a batch of appends is one row) plus a "meta" row with the hard state, the log bounds, the
+/// snapshot pointer and the format version; snapshots live in blobs. Every write is an entity group transaction that
+/// also replaces the meta row under its ETag, so a write costs in proportion to its batch (never to the log), is
+/// atomic, and is refused when another activation wrote first (then <see cref="ReplicaFencedException"/>, and this
+/// instance refuses every later write too).
+/// <para>
+/// Which row holds entry i: the row with the highest first index at or below i. An append at index k replaces the rows
+/// that start at k or later (deleted in its first transaction) and starts a row at k, so a row that began before k and
+/// ran past it is shadowed from k on; rows past the meta row's LastIndex are leftovers of a truncated suffix, ignored
+/// and deleted by the next append over them. Rows entirely below FirstIndex go after a snapshot, in the background.
+/// </para>
 /// </summary>
 public sealed class ReplicaStore
 {
     private const string MetaRowKey = "meta";
+
+    /// <summary>The log format this build reads and writes (1 was one row per entry, before rows were packed).</summary>
+    private const int LogFormat = 2;
+
     private const int MaxActionsPerTransaction = 100;
     private const int MaxTransactionBytes = 3 * 1024 * 1024; // below the service's 4 MiB per transaction
-    private const int MaxPropertyBytes = 64 * 1024;
-    private const int MaxChunksPerEntry = 15; // binary properties per row; a row is at most 1 MiB
     private static readonly TimeSpan CleanUpMinPause = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Largest encoded entry a row can hold.</summary>
-    public const int MaxEntryBytes = MaxPropertyBytes * MaxChunksPerEntry;
+    public const int MaxEntryBytes = LogRow.MaxPayloadBytes - LogRow.LengthPrefixBytes;
 
     private readonly TableClient _table;
     private readonly BlobContainerClient _blobs;
     private readonly string _partition;
     private readonly ILogger _logger;
+
+    // Every log row in storage, by first index (live, shadowed, leftover, or waiting for clean-up).
+    private readonly SortedList<long, LogRow> _rows = [];
     private ETag _metaETag;
     private Task _cleanUp = Task.CompletedTask;
     private Meta _meta;
@@ -52,6 +63,18 @@ public sealed class ReplicaStore
     /// <summary>Fault injection for tests: runs before each table transaction with its ordinal in this store (from 1).</summary>
     internal Action<int>? BeforeTransaction { get; set; }
 
+    /// <summary>Most entries packed into one row (tests lower it to make a batch span rows and transactions).</summary>
+    internal int MaxEntriesPerRow { get; set; } = 4096;
+
+    /// <summary>Most log rows written in one transaction (tests lower it).</summary>
+    internal int MaxRowsPerTransaction { get; set; } = MaxActionsPerTransaction - 1;
+
+    /// <summary>The background clean-up of rows covered by the last snapshot (tests await it).</summary>
+    internal Task CleanUp => _cleanUp;
+
+    /// <summary>Table transactions this store submitted (writes, not clean-up): for tests and benchmarks.</summary>
+    public int Transactions => _transactions;
+
     private int _transactions;
 
     public static async Task<(ReplicaStore Store, ReplicaDurableState State)> OpenAsync(
@@ -64,7 +87,8 @@ public sealed class ReplicaStore
 
     /// <summary>
     /// Makes the log end at <paramref name="firstNewIndex"/> - 1, then appends <paramref name="entries"/> from there,
-    /// and records <paramref name="hardState"/> when given; atomic per transaction, in log order.
+    /// and records <paramref name="hardState"/> when given; atomic per transaction, in log order. A batch that fits one
+    /// transaction (up to 3 MiB) is one transaction of one or a few rows.
     /// </summary>
     public async Task SaveAsync(byte[]? hardState, long firstNewIndex, IReadOnlyList<ReadOnlyMemory<byte>> entries, CancellationToken cancellationToken = default)
     {
@@ -73,6 +97,14 @@ public sealed class ReplicaStore
         {
             throw new InvalidOperationException(
                 $"Replica {ReplicaKey}: append at {firstNewIndex} leaves a gap or rewrites compacted log (log is {_meta.FirstIndex}..{_meta.LastIndex}).");
+        }
+
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (entries[i].Length > MaxEntryBytes)
+            {
+                throw new ArgumentException($"Replica {ReplicaKey}: entry {firstNewIndex + i} is {entries[i].Length} bytes; at most {MaxEntryBytes} fit a row.");
+            }
         }
 
         if (entries.Count == 0)
@@ -85,29 +117,53 @@ public sealed class ReplicaStore
             return;
         }
 
+        // Rows that start at or after the append point hold the suffix it replaces: they go first.
+        var stale = new Queue<long>(_rows.Keys.Where(first => first > firstNewIndex));
+        while (stale.Count > MaxActionsPerTransaction - 2)
+        {
+            var deletes = new List<TableTransactionAction>();
+            while (deletes.Count < MaxActionsPerTransaction - 1)
+            {
+                deletes.Add(DeleteRow(stale.Dequeue()));
+            }
+
+            // A shorter log is a state the replica can restart from: the entries it drops were being replaced.
+            await CommitAsync(deletes, _meta with { LastIndex = firstNewIndex - 1 }, cancellationToken);
+        }
+
         var next = firstNewIndex;
         var position = 0;
         while (position < entries.Count)
         {
             var actions = new List<TableTransactionAction>();
-            var bytes = 0;
-            while (position < entries.Count && actions.Count < MaxActionsPerTransaction - 1)
+            var deletes = stale.Count; // room kept for them: they go into this transaction, after its rows
+            var transactionBytes = 0;
+            var rows = 0;
+            while (position < entries.Count && rows < MaxRowsPerTransaction && actions.Count + deletes < MaxActionsPerTransaction - 1)
             {
-                var data = entries[position];
-                if (data.Length > MaxEntryBytes)
+                var (count, bytes) = RowExtent(entries, position, MaxTransactionBytes - transactionBytes);
+                if (count == 0)
                 {
-                    throw new ArgumentException($"Replica {ReplicaKey}: entry {next} is {data.Length} bytes; at most {MaxEntryBytes} fit a row.");
+                    break; // the next entry does not fit this transaction
                 }
 
-                if (actions.Count > 0 && bytes + data.Length > MaxTransactionBytes)
-                {
-                    break;
-                }
+                var row = LogRow.ToEntity(_partition, next, entries, position, count);
+                actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, row));
+                transactionBytes += bytes;
+                rows++;
+                next += count;
+                position += count;
+            }
 
-                actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, EntryEntity(next, data)));
-                bytes += data.Length;
-                next++;
-                position++;
+            // One action per entity in a transaction: a stale row whose key this transaction rewrites needs no delete.
+            var upserted = actions.Select(action => action.Entity.RowKey).ToHashSet(StringComparer.Ordinal);
+            while (stale.Count > 0)
+            {
+                var first = stale.Dequeue();
+                if (!upserted.Contains(LogRow.Key(first)))
+                {
+                    actions.Add(DeleteRow(first));
+                }
             }
 
             var last = position == entries.Count;
@@ -115,6 +171,30 @@ public sealed class ReplicaStore
             await CommitAsync(actions, meta, cancellationToken);
         }
     }
+
+    /// <summary>How many entries from <paramref name="position"/> make the next row, within <paramref name="budget"/> bytes.</summary>
+    private (int Count, int Bytes) RowExtent(IReadOnlyList<ReadOnlyMemory<byte>> entries, int position, int budget)
+    {
+        var limit = Math.Min(budget, LogRow.MaxPayloadBytes);
+        var count = 0;
+        var bytes = 0;
+        while (position + count < entries.Count && count < MaxEntriesPerRow)
+        {
+            var size = LogRow.LengthPrefixBytes + entries[position + count].Length;
+            if (bytes + size > limit)
+            {
+                break;
+            }
+
+            bytes += size;
+            count++;
+        }
+
+        return (count, bytes);
+    }
+
+    private TableTransactionAction DeleteRow(long firstIndex) =>
+        new(TableTransactionActionType.Delete, new TableEntity(_partition, LogRow.Key(firstIndex)), ETag.All);
 
     /// <summary>
     /// Whether this store is still the replica's current writer: the meta row is unchanged since this instance last
@@ -191,6 +271,7 @@ public sealed class ReplicaStore
             var metaResponse = response.Value[actions.Count - 1];
             _metaETag = metaResponse.Headers.ETag ?? throw new InvalidOperationException("Table service returned no ETag for the meta row.");
             _meta = meta;
+            TrackRows(actions);
         }
         catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
         {
@@ -199,6 +280,28 @@ public sealed class ReplicaStore
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             Fence(e);
+        }
+    }
+
+    /// <summary>Keeps <see cref="_rows"/> in step with a transaction that succeeded.</summary>
+    private void TrackRows(List<TableTransactionAction> actions)
+    {
+        foreach (var action in actions)
+        {
+            if (action.Entity is not TableEntity entity || !LogRow.IsRowKey(entity.RowKey))
+            {
+                continue;
+            }
+
+            var row = LogRow.FromEntity(entity);
+            if (action.ActionType == TableTransactionActionType.Delete)
+            {
+                _rows.Remove(row.FirstIndex);
+            }
+            else
+            {
+                _rows[row.FirstIndex] = row;
+            }
         }
     }
 
@@ -229,6 +332,15 @@ public sealed class ReplicaStore
         }
 
         var entity = metaResponse.Value;
+        var format = entity.GetInt32("Format") ?? 1;
+        if (format != LogFormat)
+        {
+            throw new InvalidDataException(
+                $"Replica {ReplicaKey}: its log is stored in format {format} and this build reads format {LogFormat} " +
+                "(rows of packed entries since format 2). Start from empty storage (development data: delete the Azurite data " +
+                "folder or the table), or run the build that wrote it.");
+        }
+
         _metaETag = entity.ETag;
         _meta = Meta.FromEntity(entity);
 
@@ -240,28 +352,44 @@ public sealed class ReplicaStore
         }
 
         var entries = new List<byte[]>((int)Math.Max(0, _meta.LastIndex - _meta.FirstIndex + 1));
-        if (_meta.LastIndex >= _meta.FirstIndex)
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {_partition} and RowKey ge {LogRow.KeyPrefix} and RowKey lt {"c"}");
+        var rows = new List<(LogRow Row, TableEntity Entity)>();
+        await foreach (var rowEntity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            var from = EntryRowKey(_meta.FirstIndex);
-            var to = EntryRowKey(_meta.LastIndex);
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {_partition} and RowKey ge {from} and RowKey le {to}");
-            var expected = _meta.FirstIndex;
-            await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-            {
-                var index = long.Parse(row.RowKey.AsSpan(1));
-                if (index != expected)
-                {
-                    throw new InvalidDataException($"Replica {ReplicaKey}: log row {expected} is missing (found {index}).");
-                }
+            var row = LogRow.FromEntity(rowEntity);
+            _rows[row.FirstIndex] = row;
+            rows.Add((row, rowEntity)); // the service returns them in row key order: by first index
+        }
 
-                entries.Add(ReadEntryData(row));
-                expected++;
+        // Entry i comes from the row with the highest first index at or below i (later rows shadow earlier ones).
+        var expected = _meta.FirstIndex;
+        for (var r = 0; r < rows.Count && expected <= _meta.LastIndex; r++)
+        {
+            var (row, rowEntity) = rows[r];
+            var shadowedFrom = r + 1 < rows.Count ? rows[r + 1].Row.FirstIndex : long.MaxValue;
+            var end = Math.Min(Math.Min(row.LastIndex, shadowedFrom - 1), _meta.LastIndex);
+            if (end < expected)
+            {
+                continue;
             }
 
-            if (expected != _meta.LastIndex + 1)
+            if (row.FirstIndex > expected)
             {
-                throw new InvalidDataException($"Replica {ReplicaKey}: log ends at {expected - 1}, meta says {_meta.LastIndex}.");
+                break; // a gap: reported below
             }
+
+            var held = LogRow.ReadEntries(rowEntity, row.Count, ReplicaKey);
+            for (var index = expected; index <= end; index++)
+            {
+                entries.Add(held[(int)(index - row.FirstIndex)]);
+            }
+
+            expected = end + 1;
+        }
+
+        if (expected != _meta.LastIndex + 1)
+        {
+            throw new InvalidDataException($"Replica {ReplicaKey}: log entry {expected} is missing (meta says the log is {_meta.FirstIndex}..{_meta.LastIndex}).");
         }
 
         return new ReplicaDurableState(_meta.HardState, _meta.SnapshotIndex, _meta.SnapshotTerm, snapshot, _meta.FirstIndex, entries);
@@ -282,18 +410,18 @@ public sealed class ReplicaStore
                 await _blobs.GetBlobClient(previous.SnapshotBlob).DeleteIfExistsAsync();
             }
 
-            // Rows below the new first index are covered by the snapshot; delete them in bounded transactions.
-            var end = Math.Min(current.FirstIndex - 1, previous.LastIndex);
-            for (var start = previous.FirstIndex; start <= end; start += MaxActionsPerTransaction)
+            // Rows entirely below the new first index are covered by the snapshot; delete them in bounded transactions.
+            var covered = _rows.Values.Where(row => row.LastIndex < current.FirstIndex).Select(row => row.FirstIndex).ToList();
+            for (var start = 0; start < covered.Count; start += MaxActionsPerTransaction)
             {
-                var actions = new List<TableTransactionAction>();
-                for (var i = start; i <= end && actions.Count < MaxActionsPerTransaction; i++)
-                {
-                    actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(_partition, EntryRowKey(i)), ETag.All));
-                }
-
+                var batch = covered.Skip(start).Take(MaxActionsPerTransaction).ToList();
+                var actions = batch.Select(DeleteRow).ToList();
                 var started = Stopwatch.GetTimestamp();
                 await _table.SubmitTransactionAsync(actions);
+                foreach (var first in batch)
+                {
+                    _rows.Remove(first);
+                }
 
                 // Leave the storage to the foreground writes between batches (at most half of the time for clean-up): a
                 // compaction deletes thousands of rows, and sent back to back they held up appends, acknowledgements
@@ -309,47 +437,6 @@ public sealed class ReplicaStore
         }
     }
 
-    private TableEntity EntryEntity(long index, ReadOnlyMemory<byte> data)
-    {
-        var entity = new TableEntity(_partition, EntryRowKey(index));
-        var chunk = 0;
-        for (var offset = 0; offset < data.Length || chunk == 0; offset += MaxPropertyBytes, chunk++)
-        {
-            var length = Math.Min(MaxPropertyBytes, data.Length - offset);
-            entity["D" + chunk] = data.Slice(offset, length).ToArray();
-        }
-
-        return entity;
-    }
-
-    private static byte[] ReadEntryData(TableEntity row)
-    {
-        var total = 0;
-        var chunks = new List<byte[]>(1);
-        for (var chunk = 0; row.TryGetValue("D" + chunk, out var value) && value is byte[] bytes; chunk++)
-        {
-            chunks.Add(bytes);
-            total += bytes.Length;
-        }
-
-        if (chunks.Count == 1)
-        {
-            return chunks[0];
-        }
-
-        var data = new byte[total];
-        var offset = 0;
-        foreach (var bytes in chunks)
-        {
-            bytes.CopyTo(data, offset);
-            offset += bytes.Length;
-        }
-
-        return data;
-    }
-
-    private static string EntryRowKey(long index) => "e" + index.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
-
     private sealed record Meta(byte[]? HardState, long SnapshotIndex, long SnapshotTerm, string? SnapshotBlob, long FirstIndex, long LastIndex)
     {
         public TableEntity ToEntity(string partition)
@@ -360,6 +447,7 @@ public sealed class ReplicaStore
                 ["SnapshotTerm"] = SnapshotTerm,
                 ["FirstIndex"] = FirstIndex,
                 ["LastIndex"] = LastIndex,
+                ["Format"] = LogFormat,
             };
             if (HardState is not null)
             {

@@ -33,6 +33,11 @@ if (options is null)
     return 2;
 }
 
+if (options.StorageFloorIterations > 0)
+{
+    return await StorageFloor.RunAsync(options.Azurite, options.OutDirectory, options.StorageFloorIterations, CancellationToken.None);
+}
+
 return await new Runner(options).RunAsync();
 
 namespace LockService.LoadBench
@@ -42,7 +47,7 @@ namespace LockService.LoadBench
         int[] Clients, string[] Scenarios, double WarmupS, double DurationS, int Repeats, double PrewarmS, double CallTimeoutS,
         int FailoverRounds, double FailoverS, double FailoverCallTimeoutS, int Silos, int Groups, string Azurite, string OutDirectory,
         bool Attach, string AttachStorage, string AttachClusterId, string AttachServiceId, string? CompareEtcd, string Label,
-        int? ClientCallTimeoutMs, int? ClientWaitPollMs, Dictionary<string, string> SiloSettings)
+        int? ClientCallTimeoutMs, int? ClientWaitPollMs, Dictionary<string, string> SiloSettings, int StorageFloorIterations, bool StoragePerReplica)
     {
         public static BenchOptions? Parse(string[] args)
         {
@@ -64,6 +69,10 @@ namespace LockService.LoadBench
                           --silo-settings Key=Value,... [SILO_SETTINGS]  more LockService settings for the silos it starts
                                    (e.g. SnapshotEveryEntries=100000,TickInterval=00:00:00.050)
                           --compare-etcd PATH/bench.jsonl [COMPARE_ETCD]  (adds the peers' etcd figures and ratios to the summary)
+                          --storage-floor N [STORAGE_FLOOR]  only measure N Azure Table transactions per cell on an Azurite
+                                   of its own (1, 8, 64, 100 rows; 1 and 3 writers at once), then exit
+                          --storage-per-replica 1 [STORAGE_PER_REPLICA]  one more Azurite per replica index (3), each replica's log
+                                   in its own (LockService:ReplicaStorageConnectionStrings); membership stays in the first
                           --attach [ATTACH=1]  use a running cluster instead (tools/run.sh's: --storage UseDevelopmentStorage=true
                                    --cluster-id lockservice-dev --service-id lockservice); no failover rounds then
                         """);
@@ -119,7 +128,9 @@ namespace LockService.LoadBench
                 ClientWaitPollMs: Get("client-wait-poll-ms", "CLIENT_WAIT_POLL_MS", "") is { Length: > 0 } wp ? int.Parse(wp, CultureInfo.InvariantCulture) : null,
                 SiloSettings: Get("silo-settings", "SILO_SETTINGS", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
                     .Select(kv => kv.Split('=', 2))
-                    .ToDictionary(kv => "LockService__" + kv[0].Trim().Replace(":", "__", StringComparison.Ordinal), kv => kv.Length > 1 ? kv[1].Trim() : ""));
+                    .ToDictionary(kv => "LockService__" + kv[0].Trim().Replace(":", "__", StringComparison.Ordinal), kv => kv.Length > 1 ? kv[1].Trim() : ""),
+                StorageFloorIterations: I("storage-floor", "STORAGE_FLOOR", "0"),
+                StoragePerReplica: Get("storage-per-replica", "STORAGE_PER_REPLICA", "0") is "1" or "true");
         }
     }
 
@@ -144,6 +155,7 @@ namespace LockService.LoadBench
 
         private readonly List<CellResult> _cells = [];
         private readonly List<FailoverResult> _failovers = [];
+        private readonly List<string> _replicaAzurites = [];
         private SiloProcessCluster? _cluster;
         private IClusterClient _grains = null!;
 
@@ -173,6 +185,18 @@ namespace LockService.LoadBench
                     var data = options.Azurite == "memory" ? "memory" : Path.Combine(options.OutDirectory, "azurite");
                     (azuritePid, storage) = await AzuriteScript.StartAsync(data, stop.Token);
                     Log($"Azurite ({options.Azurite}) pid {azuritePid}");
+                    var siloEnvironment = new Dictionary<string, string>(options.SiloSettings);
+                    if (options.StoragePerReplica)
+                    {
+                        for (var replica = 0; replica < 3; replica++)
+                        {
+                            var (pid, connection) = await AzuriteScript.StartAsync(options.Azurite == "memory" ? "memory" : data + "-replica" + replica, stop.Token);
+                            _replicaAzurites.Add(pid);
+                            siloEnvironment[$"LockService__ReplicaStorageConnectionStrings__{replica}"] = connection;
+                            Log($"Azurite for replica index {replica} pid {pid}");
+                        }
+                    }
+
                     _cluster = await SiloProcessCluster.StartAsync(
                         new SiloProcessOptions
                         {
@@ -181,7 +205,7 @@ namespace LockService.LoadBench
                             Silos = options.Silos,
                             GroupCount = options.Groups,
                             LogDirectory = Path.Combine(options.OutDirectory, "logs"),
-                            Environment = options.SiloSettings,
+                            Environment = siloEnvironment,
                         },
                         stop.Token);
                     (clusterId, serviceId) = (_cluster.Name, _cluster.Name);
@@ -232,6 +256,11 @@ namespace LockService.LoadBench
                 if (azuritePid is not null)
                 {
                     await AzuriteScript.StopAsync(azuritePid);
+                }
+
+                foreach (var pid in _replicaAzurites)
+                {
+                    await AzuriteScript.StopAsync(pid);
                 }
             }
         }

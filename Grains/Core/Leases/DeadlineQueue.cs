@@ -25,6 +25,9 @@ internal sealed class DeadlineQueue
 
     public void Push(Deadline deadline) => _heap.Enqueue(deadline, deadline);
 
+    /// <summary>The earliest deadline's time (it may be outdated: then it is only popped, and ends nothing).</summary>
+    public long? EarliestMs => _heap.TryPeek(out var deadline, out _) ? deadline.AtMs : null;
+
     /// <summary>Pops the earliest deadline if it is due at <paramref name="clockMs"/>, live or not.</summary>
     public bool TryPopDue(long clockMs, out Deadline deadline)
     {

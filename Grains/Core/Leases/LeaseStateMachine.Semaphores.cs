@@ -7,8 +7,8 @@ namespace LockService.Leases;
 /// waiters in FIFO order like a lock's, permits freed with their session. Each permit is fenced with its own token:
 /// at most one permit of a semaphore is granted per log entry, so tokens grow strictly per semaphore. When one
 /// entry frees several permits (a session holding many expires or closes), the first waiter is granted at once and
-/// the next ones by the following Ticks, one each (the leader proposes a Tick every tick interval while any session
-/// lives). Only Ticks do it, so a client command still changes nothing but what it asks for (a refused or repeated
+/// the next ones by the following Ticks, one each (the leader proposes a Tick at its next tick interval while a
+/// deferred grant waits: <see cref="HasDeferredGrants"/>). Only Ticks do it, so a client command still changes nothing but what it asks for (a refused or repeated
 /// command changes nothing at all).
 /// </summary>
 public sealed partial class LeaseStateMachine

@@ -246,8 +246,7 @@ public sealed partial class ReplicaCore
     private void ProposeClockTick(TimeSpan now)
     {
         _ticksSinceClockEntry++;
-        var needed = _renewals.HasPending || _leases.SessionCount > 0 || _ticksSinceClockEntry >= _options.IdleClockEntryTicks;
-        if (!needed || _renewals.TicksInFlight >= _options.MaxTicksInFlight)
+        if (!ClockEntryNeeded(now) || _renewals.TicksInFlight >= _options.MaxTicksInFlight)
         {
             return; // nothing to do, or earlier ticks still uncommitted: do not pile up more
         }
@@ -261,6 +260,28 @@ public sealed partial class ReplicaCore
 
         _ticksSinceClockEntry = 0;
         _renewals.OnProposed(result.Index, renewals);
+    }
+
+    /// <summary>
+    /// A clock entry only when something needs one: renewals to record, a deadline the clock has reached (a session,
+    /// a wait, a lock-delay), a semaphore grant deferred to the next Tick, or, while sessions live, the periodic entry
+    /// that bounds what a restarted replica's lease clock loses (it counts from its last clock entry's reload). With no
+    /// sessions nothing can expire: an idle group writes nothing.
+    /// </summary>
+    private bool ClockEntryNeeded(TimeSpan now)
+    {
+        if (_renewals.HasPending || _leases.HasDeferredGrants)
+        {
+            return true;
+        }
+
+        if (_leases.SessionCount > 0 && _ticksSinceClockEntry >= _options.IdleClockEntryTicks)
+        {
+            return true;
+        }
+
+        // A tick in flight will apply first and may already end what is due: wait for it rather than repeat it.
+        return _renewals.TicksInFlight == 0 && _leases.NextDeadlineMs is { } deadline && _clock.NextClockMs(now) >= deadline;
     }
 
     private ProposeResult ProposeCommand(LeaseCommand command)

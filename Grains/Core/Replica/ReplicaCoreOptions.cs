@@ -20,7 +20,11 @@ public sealed record ReplicaCoreOptions
     /// <summary>Clock tick entries a leader may have proposed and not yet applied before it skips one.</summary>
     public int MaxTicksInFlight { get; init; } = 4;
 
-    /// <summary>A leader writes a clock entry at least this often, even when nothing can expire (keeps a next leader's base recent).</summary>
+    /// <summary>
+    /// While sessions live, a leader writes a clock entry at least this often even when no renewal or deadline needs
+    /// one: a replica that restarts counts its lease clock from the reload of its last clock entry, so this bounds
+    /// the time a restart can add to a dead client's session. With no sessions, no clock entry is written at all.
+    /// </summary>
     public int IdleClockEntryTicks { get; init; } = 20;
 
     /// <summary>Ticks between placement checks (the host answers each with <see cref="ReplicaCore.PlacementChecked"/>).</summary>

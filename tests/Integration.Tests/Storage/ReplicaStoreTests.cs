@@ -154,4 +154,105 @@ public sealed class ReplicaStoreTests(AzuriteFixture azurite)
         var (_, state) = await Open();
         Assert.Equal(["first"], Texts(state));
     }
+
+    [Fact]
+    public async Task A_batch_is_one_transaction_of_one_row()
+    {
+        var (store, _) = await Open();
+        await store.SaveAsync([1], 1, Entries(Enumerable.Range(0, 64).Select(i => $"entry-{i}").ToArray()), Ct);
+        await store.SaveAsync(null, 65, Entries("next"), Ct);
+
+        Assert.Equal(2, store.Transactions);
+        Assert.Equal(2, await LogRowCount());
+    }
+
+    [Fact]
+    public async Task An_append_inside_a_packed_row_shadows_the_rest_of_it()
+    {
+        var (store, _) = await Open();
+        await store.SaveAsync(null, 1, Entries("a", "b", "c", "d", "e"), Ct);
+        await store.SaveAsync(null, 3, Entries("x", "y"), Ct);   // rows start at 1 and 3
+        await store.SaveAsync(null, 2, Entries("p", "q", "r", "s", "t"), Ct); // starts at 2: the row at 3 is stale
+
+        var (_, state) = await Open();
+        Assert.Equal(["a", "p", "q", "r", "s", "t"], Texts(state));
+        Assert.Equal(2, await LogRowCount()); // the row at 3 went with the append that replaced it
+    }
+
+    [Fact]
+    public async Task A_batch_spanning_rows_and_transactions_reloads_whole_and_truncates_across_rows()
+    {
+        var (store, _) = await Open();
+        store.MaxEntriesPerRow = 3;
+        store.MaxRowsPerTransaction = 2;
+        var values = Enumerable.Range(0, 20).Select(i => $"entry-{i}").ToArray();
+        await store.SaveAsync([4], 1, Entries(values), Ct);
+        Assert.Equal(4, store.Transactions); // 7 rows, 2 per transaction
+
+        await store.SaveAsync(null, 5, Entries("x"), Ct); // inside the second row: rows from the third on are deleted
+
+        var (_, state) = await Open();
+        Assert.Equal([.. values[..4], "x"], Texts(state));
+        Assert.Equal([4], state.HardState);
+        Assert.Equal(3, await LogRowCount());
+    }
+
+    [Fact]
+    public async Task A_packed_write_torn_between_transactions_reloads_as_its_first_part()
+    {
+        var (store, _) = await Open();
+        store.MaxEntriesPerRow = 2;
+        store.MaxRowsPerTransaction = 1;
+        store.BeforeTransaction = n =>
+        {
+            if (n == 2)
+            {
+                throw new IOException("injected: the silo died between the transactions of one write");
+            }
+        };
+        await Assert.ThrowsAsync<IOException>(() => store.SaveAsync([1], 1, Entries("a", "b", "c", "d"), Ct));
+
+        var (_, state) = await Open();
+        Assert.Equal(["a", "b"], Texts(state));
+        Assert.Null(state.HardState); // the hard state goes with the last transaction of a write
+    }
+
+    [Fact]
+    public async Task Compaction_deletes_the_rows_a_snapshot_covers_and_keeps_one_it_covers_in_part()
+    {
+        var (store, _) = await Open();
+        await store.SaveAsync(null, 1, Entries("a", "b"), Ct);
+        await store.SaveAsync(null, 3, Entries("c", "d"), Ct);
+        await store.SaveSnapshotAsync(3, 1, [42], null, cancellationToken: Ct);
+        await store.CleanUp;
+
+        Assert.Equal(1, await LogRowCount()); // rows 1..2 deleted, rows 3..4 kept for entry 4
+        var (_, state) = await Open();
+        Assert.Equal(4, state.FirstIndex);
+        Assert.Equal(["d"], Texts(state));
+    }
+
+    [Fact]
+    public async Task A_log_in_the_old_one_row_per_entry_format_is_refused_with_a_clear_error()
+    {
+        var partition = _key.Replace('/', '_');
+        await _table.CreateIfNotExistsAsync(Ct);
+        await _table.AddEntityAsync(new TableEntity(partition, "meta") { ["FirstIndex"] = 1L, ["LastIndex"] = 1L, ["SnapshotIndex"] = 0L, ["SnapshotTerm"] = 0L }, Ct);
+        await _table.AddEntityAsync(new TableEntity(partition, "e" + 1L.ToString("D19")) { ["D0"] = new byte[] { 1 } }, Ct);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(Open);
+        Assert.Contains("format 1", error.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<int> LogRowCount()
+    {
+        var partition = _key.Replace('/', '_');
+        var count = 0;
+        await foreach (var _ in _table.QueryAsync<TableEntity>(e => e.PartitionKey == partition && e.RowKey != "meta", select: ["RowKey"], cancellationToken: Ct))
+        {
+            count++;
+        }
+
+        return count;
+    }
 }

@@ -36,7 +36,10 @@ public sealed class TornWriteTests(AzuriteFixture azurite)
         var (store, _) = await Open();
         await CoreStorage.PerformAsync(store, new StorageWrite(1, new HardState(2, 1, 3), NoOps(1, 2, 3), null, DiscardLog: false));
 
-        // A follower's batch from the leader of term 3: 150 entries, more than one transaction holds. The second fails.
+        // A follower's batch from the leader of term 3: 150 entries, more than one transaction holds (rows of 10, 10 rows
+        // per transaction here; in production the limit is 3 MiB per transaction). The second fails.
+        store.MaxEntriesPerRow = 10;
+        store.MaxRowsPerTransaction = 10;
         var seen = new List<int>();
         store.BeforeTransaction = n =>
         {
