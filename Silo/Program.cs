@@ -82,7 +82,8 @@ app.MapLockServiceHealthChecks();
 app.MapLockServiceMetrics();
 app.MapGet("/", () => Results.Redirect("/leases"));
 app.MapLeasePages();
-app.MapOrleansDashboard("/dashboard");
+app.UseLeaseLinksInDashboard();
+app.MapOrleansDashboard(DashboardLinks.DashboardPath);
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     app.Logger.LogInformation(

@@ -15,6 +15,8 @@ public static class LeasePages
         app.MapGet("/api/groups", async (LockServiceInspector inspector) => Results.Json(await inspector.GroupsAsync()));
         app.MapGet("/api/groups/{group:int}/locks", async (LockServiceInspector inspector, int group, string? prefix, string? after, int? limit) =>
             Results.Json(await inspector.ListAsync(group, prefix ?? "", after, Math.Clamp(limit ?? 100, 1, 1000))));
+        app.MapGet("/api/groups/{group:int}/replicas/{replica:int}/state", async (LockServiceInspector inspector, int group, int replica) =>
+            await inspector.ReplicaStateAsync(group, replica) is { } state ? Results.Json(state) : Results.NotFound());
         app.MapGet("/api/locks/{**name}", async (LockServiceInspector inspector, HttpContext context) =>
             Results.Json(await inspector.DescribeAsync(LockNameInPath.Decode(context, "/api/locks/"))));
 
@@ -33,16 +35,16 @@ public static class LeasePages
         foreach (var group in groups)
         {
             html.Append($"<h2>Group {group.Group}: leader {(group.Leader is { } l ? "replica " + l : "<em>none</em>")}, term {group.Term}</h2>");
-            html.Append("<table><tr><th>replica</th><th>role</th><th>term</th><th>leader</th><th>commit</th><th>applied</th><th>last</th><th>sessions</th><th>locks</th><th>silo</th></tr>");
+            html.Append("<table><tr><th>replica</th><th>role</th><th>term</th><th>leader</th><th>commit</th><th>applied</th><th>last</th><th>sessions</th><th>locks</th><th>silo</th><th>dashboard</th></tr>");
             foreach (var replica in group.Replicas)
             {
                 if (replica.Status is { } s)
                 {
-                    html.Append($"<tr><td>{replica.Replica}</td><td>{E(s.Role)}</td><td>{s.Term}</td><td>{s.LeaderId}</td><td>{s.CommitIndex}</td><td>{s.AppliedIndex}</td><td>{s.LastIndex}</td><td>{s.Sessions}</td><td>{s.HeldLocks}</td><td>{E(s.Silo)}</td></tr>");
+                    html.Append($"<tr><td>{replica.Replica}</td><td>{E(s.Role)}</td><td>{s.Term}</td><td>{s.LeaderId}</td><td>{s.CommitIndex}</td><td>{s.AppliedIndex}</td><td>{s.LastIndex}</td><td>{s.Sessions}</td><td>{s.HeldLocks}</td><td>{E(s.Silo)}</td><td>{ReplicaLinks(s.ReplicaKey)}</td></tr>");
                 }
                 else
                 {
-                    html.Append($"<tr><td>{replica.Replica}</td><td colspan=\"9\">unreachable: {E(replica.Error)}</td></tr>");
+                    html.Append($"<tr><td>{replica.Replica}</td><td colspan=\"10\">unreachable: {E(replica.Error)}</td></tr>");
                 }
             }
 
@@ -99,6 +101,11 @@ public static class LeasePages
 
         return html.Append("</table></body></html>").ToString();
     }
+
+    /// <summary>The replica in the dashboard: its Grain Details page, and the state that page shows for it.</summary>
+    private static string ReplicaLinks(string replicaKey) =>
+        $"<a class=\"grain-details\" href=\"{DashboardLinks.GrainDetails}\" title=\"type {DashboardLinks.ReplicaGrainType}, id {E(replicaKey)}\">Grain Details</a> · " +
+        $"<a class=\"replica-state\" href=\"{E(DashboardLinks.ReplicaState(replicaKey))}\">state</a>";
 
     /// <summary>A lock's mode, or "semaphore (n)" for a semaphore of n permits.</summary>
     private static string Kind(Client.LockMode? mode, int maxCount) => maxCount > 0 ? $"semaphore ({maxCount})" : $"{mode}";

@@ -75,6 +75,19 @@ public sealed partial class OperationsEndpointTests(AzuriteFixture azurite)
             var page = await Http.GetStringAsync(Url(cluster.Silos[2], WebUtility.HtmlDecode(link.Groups["href"].Value)), Ct);
             Assert.Contains("Lock orders/42", page);
             Assert.Contains(handle.Token.ToString(), page);
+
+            // The dashboard: its start page links to the lease pages, and its Grain Details answer for the leader's
+            // replica (GetState) holds the lock with its token; the lease pages link every replica there.
+            var dashboard = await Http.GetStringAsync(Url(cluster.Silos[0], "/dashboard/"), Ct);
+            Assert.Contains("href=\"/leases\"", dashboard);
+            var leaderKey = (await probe.WaitForLeaderAsync(spread: false, timeout: TimeSpan.FromSeconds(30), cancellationToken: Ct)).ReplicaKey;
+            Assert.Contains(WebUtility.HtmlEncode($"/dashboard/GrainState?grainId={Uri.EscapeDataString(leaderKey)}&grainType=LockService.Hosting.ReplicaGrain"), leases);
+            using var grainState = JsonDocument.Parse(await Http.GetStringAsync(
+                Url(cluster.Silos[1], $"/dashboard/GrainState?grainId={Uri.EscapeDataString(leaderKey)}&grainType=LockService.Hosting.ReplicaGrain"), Ct));
+            var state = grainState.RootElement.GetProperty("GetState");
+            Assert.Equal("Leader", state.GetProperty("Role").GetString());
+            var shown = Assert.Single(state.GetProperty("Locks").EnumerateArray(), l => l.GetProperty("Name").GetString() == "orders/42");
+            Assert.Equal(handle.Token.ToString(), Assert.Single(shown.GetProperty("Holders").EnumerateArray()).GetProperty("Token").GetString());
         }
         finally
         {
