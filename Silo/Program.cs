@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using LockService.Hosting;
+using LockService.Silo.Admin;
 using LockService.Silo.Health;
 using LockService.Silo.Hosting;
 using LockService.Silo.Inspection;
@@ -74,6 +75,8 @@ builder.UseOrleans(silo =>
 });
 
 builder.Services.AddSingleton<LockServiceInspector>();
+builder.Services.AddSingleton<LockServiceAdmin>();
+builder.Services.AddOptions<AdminOptions>().Bind(builder.Configuration.GetSection(AdminOptions.SectionName));
 builder.Services.AddLockServiceHealthChecks();
 builder.Services.AddLockServiceMetrics();
 
@@ -82,6 +85,7 @@ app.MapLockServiceHealthChecks();
 app.MapLockServiceMetrics();
 app.MapGet("/", () => Results.Redirect("/leases"));
 app.MapLeasePages();
+app.MapLockServiceAdmin();
 app.UseLeaseLinksInDashboard();
 app.MapOrleansDashboard(DashboardLinks.DashboardPath);
 app.Lifetime.ApplicationStarted.Register(() =>

@@ -24,6 +24,7 @@ public static class LockServiceSiloBuilderExtensions
         builder.Services.AddSingleton<LockServiceStorage>();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<ReplicaMetrics>();
+        builder.Services.AddSingleton<DrainView>();
         builder.AddPlacementDirector<ReplicaPlacementStrategy, ReplicaPlacementDirector>();
         builder.AddStartupTask(async (services, _) =>
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using LockService.Protocol;
+using LockService.Silo.Admin;
 
 namespace LockService.Silo.Inspection;
 
@@ -20,13 +21,13 @@ public static class LeasePages
         app.MapGet("/api/locks/{**name}", async (LockServiceInspector inspector, HttpContext context) =>
             Results.Json(await inspector.DescribeAsync(LockNameInPath.Decode(context, "/api/locks/"))));
 
-        app.MapGet("/leases", async (LockServiceInspector inspector, string? prefix) => Html(await GroupsPageAsync(inspector, prefix ?? "")));
+        app.MapGet("/leases", async (LockServiceInspector inspector, LockServiceAdmin admin, string? prefix) => Html(await GroupsPageAsync(inspector, admin, prefix ?? "")));
         app.MapGet("/leases/locks/{**name}", async (LockServiceInspector inspector, HttpContext context) =>
             Html(LockPage(await inspector.DescribeAsync(LockNameInPath.Decode(context, "/leases/locks/")))));
         return app;
     }
 
-    private static async Task<string> GroupsPageAsync(LockServiceInspector inspector, string prefix)
+    private static async Task<string> GroupsPageAsync(LockServiceInspector inspector, LockServiceAdmin admin, string prefix)
     {
         var groups = await inspector.GroupsAsync();
         var html = new StringBuilder(Header("LockService leases"));
@@ -48,7 +49,7 @@ public static class LeasePages
                 }
             }
 
-            html.Append("</table>");
+            html.Append("</table>").Append(AdminForms.Transfer(group.Group));
             var locks = await inspector.ListAsync(group.Group, prefix, null, 100);
             if (locks.Status != ReplyStatus.Ok)
             {
@@ -69,7 +70,7 @@ public static class LeasePages
             }
         }
 
-        return html.Append("</body></html>").ToString();
+        return html.Append(AdminForms.Silos(await admin.SilosAsync())).Append("</body></html>").ToString();
     }
 
     private static string LockPage(DescribeReply reply)
@@ -99,7 +100,7 @@ public static class LeasePages
             html.Append($"<tr><td>{position++}</td><td>{waiter.SessionId}</td><td>{waiter.Mode}</td><td>{waiter.Request.ClientId}#{waiter.Request.Sequence}</td></tr>");
         }
 
-        return html.Append("</table></body></html>").ToString();
+        return html.Append("</table>").Append(AdminForms.ForceRelease(reply.Name)).Append("</body></html>").ToString();
     }
 
     /// <summary>The replica in the dashboard: its Grain Details page, and the state that page shows for it.</summary>
