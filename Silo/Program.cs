@@ -78,7 +78,7 @@ builder.Services.AddSingleton<LockServiceInspector>();
 builder.Services.AddSingleton<LockServiceAdmin>();
 builder.Services.AddOptions<AdminOptions>().Bind(builder.Configuration.GetSection(AdminOptions.SectionName));
 builder.Services.AddLockServiceHealthChecks();
-builder.Services.AddLockServiceMetrics();
+builder.Services.AddLockServiceMetrics(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
 var app = builder.Build();
 app.MapLockServiceHealthChecks();

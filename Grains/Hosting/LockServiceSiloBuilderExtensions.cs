@@ -26,6 +26,7 @@ public static class LockServiceSiloBuilderExtensions
         builder.Services.AddSingleton<ReplicaMetrics>();
         builder.Services.AddSingleton<DrainView>();
         builder.AddPlacementDirector<ReplicaPlacementStrategy, ReplicaPlacementDirector>();
+        builder.AddActivityPropagation(); // a client's trace (the SDK's acquire span) continues into the replica's request span
         builder.AddStartupTask(async (services, _) =>
         {
             var configured = services.GetRequiredService<IOptions<LockServiceOptions>>().Value;

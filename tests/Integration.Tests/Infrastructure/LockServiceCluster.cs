@@ -62,7 +62,7 @@ public sealed class LockServiceCluster : IAsyncDisposable
                 o.GroupCount = groupCount;
             });
         });
-        builder.ConfigureClient(c => c.Services.AddLockClient(o =>
+        builder.ConfigureClient(c => c.AddActivityPropagation().Services.AddLockClient(o =>
         {
             o.SessionTtl = TimeSpan.FromSeconds(5);
             o.RequestTimeout = TimeSpan.FromSeconds(20);
