@@ -12,11 +12,11 @@ namespace LockService.Integration.Tests.MultiProcess;
 [Collection(nameof(MultiProcessCollection))]
 public sealed class LockctlTests(AzuriteFixture azurite)
 {
-    [Fact(Timeout = 150_000)]
+    [Fact(Timeout = 300_000)]
     public async Task A_second_acquire_waits_for_the_first_to_exit_and_gets_a_higher_token()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var cluster = await SiloProcessCluster.StartAsync(new SiloProcessOptions { StorageConnectionString = azurite.ConnectionString }, ct);
+        await using var cluster = await SiloProcessCluster.StartAsync(new SiloProcessOptions { StorageConnectionString = azurite.ConnectionString, StartTimeout = TimeSpan.FromSeconds(150) }, ct);
         using var client = await ClusterClientHost.StartAsync(cluster, services => services.AddLockClient(), cancellationToken: ct);
         var locks = client.Services.GetRequiredService<ILockClient>();
         await new ReplicaProbe(client.Services.GetRequiredService<IClusterClient>()).WaitForLeaderAsync(timeout: TimeSpan.FromSeconds(60), cancellationToken: ct);
@@ -26,7 +26,7 @@ public sealed class LockctlTests(AzuriteFixture azurite)
         var firstToken = await ReadTokenAsync(first, ct);
 
         using var second = Start(cluster, "acquire", "jobs/nightly", "--timeout", "60s", "--hold", "0s");
-        await Eventually.Until(() => locks.DescribeAsync("jobs/nightly", ct), info => info?.Waiters.Count == 1, "the second lockctl is queued");
+        await Eventually.Until(() => locks.DescribeAsync("jobs/nightly", ct), info => info?.Waiters.Count == 1, "the second lockctl is queued", TimeSpan.FromSeconds(90)); // a process start: slow on a loaded machine
         Assert.False(second.HasExited);
 
         first.StandardInput.Close(); // the first lets go: releases and exits
@@ -42,6 +42,24 @@ public sealed class LockctlTests(AzuriteFixture azurite)
         using var check = Start(cluster, "is-current", "jobs/nightly", secondToken.ToString());
         await check.WaitForExitAsync(ct);
         Assert.Equal(5, check.ExitCode);
+
+        // status reads a silo's JSON API; --json works on client commands too; admin actions are refused (exit 6)
+        // on these silos, which have no admin key configured.
+        var url = $"http://127.0.0.1:{cluster.Silos[0].HttpPort}";
+        var (statusCode, statusText) = await RunToEndAsync(Start(cluster, "status", "--url", url), ct);
+        Assert.Equal(0, statusCode);
+        Assert.Contains("group 0: leader replica", statusText);
+        Assert.Contains("silos:", statusText);
+
+        var (describeCode, describeJson) = await RunToEndAsync(Start(cluster, "describe", "jobs/nightly", "--json"), ct);
+        Assert.Equal(0, describeCode);
+        using (var described = System.Text.Json.JsonDocument.Parse(describeJson))
+        {
+            Assert.Equal("jobs/nightly", described.RootElement.GetProperty("name").GetString());
+        }
+
+        Assert.Equal(6, (await RunToEndAsync(Start(cluster, "admin", "force-release", "jobs/nightly", "--url", url, "--api-key", "some-key"), ct)).ExitCode);
+        Assert.Equal(6, (await RunToEndAsync(Start(cluster, "release", "jobs/nightly", "--token", secondToken.ToString(), "--url", url), ct)).ExitCode);
         await locks.DisposeAsync();
     }
 
@@ -59,6 +77,17 @@ public sealed class LockctlTests(AzuriteFixture azurite)
         throw new InvalidOperationException($"lockctl exited ({process.ExitCode}) without acquiring: {await process.StandardError.ReadToEndAsync(ct)}");
     }
 
+    private static async Task<(int ExitCode, string Output)> RunToEndAsync(Process process, CancellationToken ct)
+    {
+        using (process)
+        {
+            process.StandardInput.Close();
+            var output = await process.StandardOutput.ReadToEndAsync(ct);
+            await process.WaitForExitAsync(ct);
+            return (process.ExitCode, output);
+        }
+    }
+
     private static Process Start(SiloProcessCluster cluster, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -68,6 +97,7 @@ public sealed class LockctlTests(AzuriteFixture azurite)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.Environment.Remove("LOCKSERVICE_API_KEY"); // the test says which key, if any
         start.ArgumentList.Add(LockctlDll());
         foreach (var argument in arguments)
         {
