@@ -142,6 +142,7 @@ internal sealed partial class LockServiceClient : ILockClient
             throw NotHeld(handle);
         }
 
+        using var activity = LockClientTracing.StartRelease(handle.Name, handle.Token);
         var session = handle.Session;
         var ids = session.Ids;
         var request = new ReleaseRequest(ids.Next(), session.Id, handle.Name, handle.Token, ids.AnsweredBelow);
@@ -308,6 +309,8 @@ internal sealed partial class LockServiceClient : ILockClient
         var start = _time.GetTimestamp();
         var callerDeadline = _time.After(start, timeout);
         var result = "failed";
+        LockHandle? granted = null;
+        using var activity = LockClientTracing.StartAcquire(name, mode, maxCount);
         try
         {
             var group = await _caller.GetGroupAsync(_transport, name, callerDeadline, cancellationToken).ConfigureAwait(false);
@@ -328,6 +331,7 @@ internal sealed partial class LockServiceClient : ILockClient
                 {
                     case AcquireOutcome.Granted:
                         result = "granted";
+                        granted = handle;
                         Log.Acquired(_logger, name, mode, handle!.Token, (long)_time.GetElapsedTime(start).TotalMilliseconds);
                         return handle;
                     case AcquireOutcome.NotAcquired:
@@ -352,6 +356,7 @@ internal sealed partial class LockServiceClient : ILockClient
         finally
         {
             _metrics.Acquired(mode, result, _time.GetElapsedTime(start));
+            LockClientTracing.Acquired(activity, result, granted?.Token);
         }
     }
 

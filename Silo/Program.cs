@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using LockService.Hosting;
+using LockService.Silo.Admin;
 using LockService.Silo.Health;
 using LockService.Silo.Hosting;
 using LockService.Silo.Inspection;
@@ -80,15 +81,19 @@ builder.UseOrleans(silo =>
 });
 
 builder.Services.AddSingleton<LockServiceInspector>();
+builder.Services.AddSingleton<LockServiceAdmin>();
+builder.Services.AddOptions<AdminOptions>().Bind(builder.Configuration.GetSection(AdminOptions.SectionName));
 builder.Services.AddLockServiceHealthChecks();
-builder.Services.AddLockServiceMetrics();
+builder.Services.AddLockServiceMetrics(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
 var app = builder.Build();
 app.MapLockServiceHealthChecks();
 app.MapLockServiceMetrics();
 app.MapGet("/", () => Results.Redirect("/leases"));
 app.MapLeasePages();
-app.MapOrleansDashboard("/dashboard");
+app.MapLockServiceAdmin();
+app.UseLeaseLinksInDashboard();
+app.MapOrleansDashboard(DashboardLinks.DashboardPath);
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     app.Logger.LogInformation(

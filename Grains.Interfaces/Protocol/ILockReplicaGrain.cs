@@ -38,4 +38,11 @@ public interface ILockReplicaGrain : IGrainWithStringKey
     /// <summary>Locks of this group whose names start with <paramref name="prefix"/>, in ordinal order, a page at a time.</summary>
     [Alias("List")]
     Task<ListReply> List(string prefix, string? after, int limit);
+
+    /// <summary>
+    /// This replica's own view (role, term, leader, indexes, log and snapshot size, the first 100 locks of its applied
+    /// state). Parameterless and named GetState so the Orleans dashboard's Grain Details shows it; not linearizable.
+    /// </summary>
+    [Alias("GetState")]
+    Task<ReplicaState> GetState();
 }

@@ -26,7 +26,9 @@ public static class LockServiceSiloBuilderExtensions
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<ReplicaMetrics>();
         builder.AddIncomingGrainCallFilter<SiloOnlyCallFilter>();
+        builder.Services.AddSingleton<DrainView>();
         builder.AddPlacementDirector<ReplicaPlacementStrategy, ReplicaPlacementDirector>();
+        builder.AddActivityPropagation(); // a client's trace (the SDK's acquire span) continues into the replica's request span
         builder.AddStartupTask(async (services, _) =>
         {
             var configured = services.GetRequiredService<IOptions<LockServiceOptions>>().Value;

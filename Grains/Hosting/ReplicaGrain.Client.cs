@@ -41,7 +41,8 @@ public sealed partial class ReplicaGrain
         var ticket = ++_nextTicket;
         var call = new TaskCompletionSource<ReplicaReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         _calls[ticket] = call;
+        var span = ReplicaTracing.StartRequest(request, _key);
         Input(() => _core.Request(ticket, request, Now));
-        return call.Task;
+        return span is null ? call.Task : ReplicaTracing.Traced(call.Task, span);
     }
 }

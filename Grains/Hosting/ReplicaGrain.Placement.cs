@@ -23,7 +23,8 @@ public sealed partial class ReplicaGrain
             .Where(m => m.Status == SiloStatus.Active)
             .Select(m => m.SiloAddress)
             .ToArray();
-        _desiredSilo = ReplicaPlacement.DesiredSilo(_group, _replica, active);
+        var eligible = ServiceProvider.GetService(typeof(DrainView)) is DrainView drained ? drained.Get().Eligible(active) : active;
+        _desiredSilo = ReplicaPlacement.DesiredSilo(_group, _replica, eligible);
         var misplaced = _desiredSilo is not null && !_desiredSilo.Equals(GrainContext.Address.SiloAddress);
         Input(() => _core.PlacementChecked(misplaced, Now));
     }

@@ -4,12 +4,12 @@ using Orleans.Runtime.Placement;
 
 namespace LockService.Placement;
 
-/// <summary>Chooses the silo of a new replica activation; see <see cref="ReplicaPlacement"/>.</summary>
-public sealed class ReplicaPlacementDirector : IPlacementDirector
+/// <summary>Chooses the silo of a new replica activation (never a drained one while others are active); see <see cref="ReplicaPlacement"/>.</summary>
+public sealed class ReplicaPlacementDirector(DrainView drained) : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
-        var silos = context.GetCompatibleSilos(target);
+        var silos = drained.Get().Eligible(context.GetCompatibleSilos(target));
 
         // A replica moving back to its own silo names it (it chose it from the live membership view).
         if (target.RequestContextData is { } data &&

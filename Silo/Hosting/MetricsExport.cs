@@ -1,22 +1,36 @@
 using LockService.Hosting;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace LockService.Silo.Hosting;
 
 /// <summary>
-/// Exports the server's meter and Orleans' own through OpenTelemetry, scraped at <c>/metrics</c> (Prometheus text).
-/// Add an OTLP exporter through OpenTelemetry's usual configuration to push them elsewhere.
+/// Exports the server's meter and Orleans' own through OpenTelemetry, scraped at <c>/metrics</c> (Prometheus text), and
+/// the replicas' request spans with Orleans' grain-call spans, pushed over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 /// </summary>
 public static class MetricsExport
 {
     /// <summary>Orleans' meter (messaging, grains, membership, ...).</summary>
     public const string OrleansMeterName = "Microsoft.Orleans";
 
-    public static IServiceCollection AddLockServiceMetrics(this IServiceCollection services)
+    /// <summary>Orleans' spans of grain calls (with activity propagation, they carry the callers' trace context).</summary>
+    public static readonly string[] OrleansActivitySources = ["Microsoft.Orleans.Application", "Microsoft.Orleans.Runtime"];
+
+    /// <param name="otlpEndpoint">OTEL_EXPORTER_OTLP_ENDPOINT: where to push traces; none, no trace export (spans still reach in-process listeners).</param>
+    public static IServiceCollection AddLockServiceMetrics(this IServiceCollection services, string? otlpEndpoint = null)
     {
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(ReplicaMetrics.MeterName, OrleansMeterName)
-            .AddPrometheusExporter());
+        services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddMeter(ReplicaMetrics.MeterName, OrleansMeterName)
+                .AddPrometheusExporter())
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(ReplicaTracing.SourceName).AddSource(OrleansActivitySources);
+                if (!string.IsNullOrWhiteSpace(otlpEndpoint))
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
         return services;
     }
 

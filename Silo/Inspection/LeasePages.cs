@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using LockService.Protocol;
+using LockService.Silo.Admin;
 
 namespace LockService.Silo.Inspection;
 
@@ -15,16 +16,18 @@ public static class LeasePages
         app.MapGet("/api/groups", async (LockServiceInspector inspector) => Results.Json(await inspector.GroupsAsync()));
         app.MapGet("/api/groups/{group:int}/locks", async (LockServiceInspector inspector, int group, string? prefix, string? after, int? limit) =>
             Results.Json(await inspector.ListAsync(group, prefix ?? "", after, Math.Clamp(limit ?? 100, 1, 1000))));
+        app.MapGet("/api/groups/{group:int}/replicas/{replica:int}/state", async (LockServiceInspector inspector, int group, int replica) =>
+            await inspector.ReplicaStateAsync(group, replica) is { } state ? Results.Json(state) : Results.NotFound());
         app.MapGet("/api/locks/{**name}", async (LockServiceInspector inspector, HttpContext context) =>
             Results.Json(await inspector.DescribeAsync(LockNameInPath.Decode(context, "/api/locks/"))));
 
-        app.MapGet("/leases", async (LockServiceInspector inspector, string? prefix) => Html(await GroupsPageAsync(inspector, prefix ?? "")));
+        app.MapGet("/leases", async (LockServiceInspector inspector, LockServiceAdmin admin, string? prefix) => Html(await GroupsPageAsync(inspector, admin, prefix ?? "")));
         app.MapGet("/leases/locks/{**name}", async (LockServiceInspector inspector, HttpContext context) =>
             Html(LockPage(await inspector.DescribeAsync(LockNameInPath.Decode(context, "/leases/locks/")))));
         return app;
     }
 
-    private static async Task<string> GroupsPageAsync(LockServiceInspector inspector, string prefix)
+    private static async Task<string> GroupsPageAsync(LockServiceInspector inspector, LockServiceAdmin admin, string prefix)
     {
         var groups = await inspector.GroupsAsync();
         var html = new StringBuilder(Header("LockService leases"));
@@ -33,20 +36,20 @@ public static class LeasePages
         foreach (var group in groups)
         {
             html.Append($"<h2>Group {group.Group}: leader {(group.Leader is { } l ? "replica " + l : "<em>none</em>")}, term {group.Term}</h2>");
-            html.Append("<table><tr><th>replica</th><th>role</th><th>term</th><th>leader</th><th>commit</th><th>applied</th><th>last</th><th>sessions</th><th>locks</th><th>silo</th></tr>");
+            html.Append("<table><tr><th>replica</th><th>role</th><th>term</th><th>leader</th><th>commit</th><th>applied</th><th>last</th><th>sessions</th><th>locks</th><th>silo</th><th>dashboard</th></tr>");
             foreach (var replica in group.Replicas)
             {
                 if (replica.Status is { } s)
                 {
-                    html.Append($"<tr><td>{replica.Replica}</td><td>{E(s.Role)}</td><td>{s.Term}</td><td>{s.LeaderId}</td><td>{s.CommitIndex}</td><td>{s.AppliedIndex}</td><td>{s.LastIndex}</td><td>{s.Sessions}</td><td>{s.HeldLocks}</td><td>{E(s.Silo)}</td></tr>");
+                    html.Append($"<tr><td>{replica.Replica}</td><td>{E(s.Role)}</td><td>{s.Term}</td><td>{s.LeaderId}</td><td>{s.CommitIndex}</td><td>{s.AppliedIndex}</td><td>{s.LastIndex}</td><td>{s.Sessions}</td><td>{s.HeldLocks}</td><td>{E(s.Silo)}</td><td>{ReplicaLinks(s.ReplicaKey)}</td></tr>");
                 }
                 else
                 {
-                    html.Append($"<tr><td>{replica.Replica}</td><td colspan=\"9\">unreachable: {E(replica.Error)}</td></tr>");
+                    html.Append($"<tr><td>{replica.Replica}</td><td colspan=\"10\">unreachable: {E(replica.Error)}</td></tr>");
                 }
             }
 
-            html.Append("</table>");
+            html.Append("</table>").Append(AdminForms.Transfer(group.Group));
             var locks = await inspector.ListAsync(group.Group, prefix, null, 100);
             if (locks.Status != ReplyStatus.Ok)
             {
@@ -67,7 +70,7 @@ public static class LeasePages
             }
         }
 
-        return html.Append("</body></html>").ToString();
+        return html.Append(AdminForms.Silos(await admin.SilosAsync())).Append("</body></html>").ToString();
     }
 
     private static string LockPage(DescribeReply reply)
@@ -97,8 +100,13 @@ public static class LeasePages
             html.Append($"<tr><td>{position++}</td><td>{waiter.SessionId}</td><td>{waiter.Mode}</td><td>{waiter.Request.ClientId}#{waiter.Request.Sequence}</td></tr>");
         }
 
-        return html.Append("</table></body></html>").ToString();
+        return html.Append("</table>").Append(AdminForms.ForceRelease(reply.Name)).Append("</body></html>").ToString();
     }
+
+    /// <summary>The replica in the dashboard: its Grain Details page, and the state that page shows for it.</summary>
+    private static string ReplicaLinks(string replicaKey) =>
+        $"<a class=\"grain-details\" href=\"{DashboardLinks.GrainDetails}\" title=\"type {DashboardLinks.ReplicaGrainType}, id {E(replicaKey)}\">Grain Details</a> · " +
+        $"<a class=\"replica-state\" href=\"{E(DashboardLinks.ReplicaState(replicaKey))}\">state</a>";
 
     /// <summary>A lock's mode, or "semaphore (n)" for a semaphore of n permits.</summary>
     private static string Kind(Client.LockMode? mode, int maxCount) => maxCount > 0 ? $"semaphore ({maxCount})" : $"{mode}";

@@ -45,6 +45,12 @@ public sealed class LockServiceInspector(IGrainFactory grains, IOptions<LockServ
             : new DescribeReply(ReplyStatus.Unavailable, name, [], [], Message: $"Group {group} has no leader right now.");
     }
 
+    /// <summary>A replica's own view (what the dashboard's Grain Details shows), or null outside the topology.</summary>
+    public async Task<ReplicaState?> ReplicaStateAsync(int group, int replica) =>
+        group < 0 || group >= options.Value.GroupCount || replica < 0 || replica >= options.Value.ReplicasPerGroup
+            ? null
+            : await grains.GetGrain<ILockReplicaGrain>(LockGroups.ReplicaKey(group, replica)).GetState().WaitAsync(StatusTimeout);
+
     private async Task<ReplicaView> StatusAsync(int group, int replica)
     {
         try

@@ -21,6 +21,9 @@ var me = $"sample {Environment.ProcessId}";
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+// A failover resets connections to the dead silo: Orleans logs each reset as a warning with a stack trace, while the
+// SDK retries on another replica by itself (and logs that at Debug). Keep Orleans' own messages to errors here.
+builder.Logging.AddFilter("Orleans", LogLevel.Error);
 builder.UseOrleansClient(client =>
 {
     // The identity of the cluster that tools/run.sh starts.

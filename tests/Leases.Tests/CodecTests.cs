@@ -19,6 +19,7 @@ public sealed class CodecTests
         new Acquire(Request, 3, Session, "x", LockMode.Exclusive),
         new Release(Request, 9, Session, "orders/1", new FencingToken(7, 10_423)),
         new CancelWait(Request, 1, Session, "a", 40),
+        new ForceRelease("orders/🔒/42", new FencingToken(7, 10_423)),
         new OpenSession(new RequestId(new ClientId(UInt128.MaxValue), ulong.MaxValue), ulong.MaxValue, Session, long.MaxValue, long.MinValue),
     ];
 

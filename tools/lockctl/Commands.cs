@@ -8,14 +8,14 @@ namespace LockService.Cli;
 
 internal static class Commands
 {
-    public const int Lost = 3;
-    public const int NotAcquired = 4;
-    public const int NotCurrent = 5;
+    public const int Lost = ExitCodes.Lost;
+    public const int NotAcquired = ExitCodes.NotAcquired;
+    public const int NotCurrent = ExitCodes.NotCurrent;
 
     private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static async Task<int> AcquireAsync(
-        Connection connection, string name, TimeSpan timeout, TimeSpan? hold, bool shared, string[] command, CancellationToken ct)
+        Connection connection, string name, TimeSpan timeout, TimeSpan? hold, bool shared, string[] command, bool json, CancellationToken ct)
     {
         using var host = await connection.ConnectAsync(ct);
         var locks = host.Services.GetRequiredService<ILockClient>();
@@ -29,11 +29,12 @@ internal static class Commands
                 return NotAcquired;
             }
 
-            Console.WriteLine($"acquired {name} token {handle.Token}");
+            Console.WriteLine(json ? Event("acquired", name, handle.Token) : $"acquired {name} token {handle.Token}");
             var code = command.Length > 0
                 ? await RunUnderLockAsync(handle, command, ct)
                 : await HoldAsync(handle, hold, ct);
-            Console.WriteLine(code == Lost ? $"lost {name} token {handle.Token}" : $"released {name} token {handle.Token}");
+            var outcome = code == Lost ? "lost" : "released";
+            Console.WriteLine(json ? Event(outcome, name, handle.Token) : $"{outcome} {name} token {handle.Token}");
             return code;
         }
         catch (LockServiceException e)
@@ -136,7 +137,11 @@ internal static class Commands
         }
     }
 
-    public static async Task<int> IsCurrentAsync(Connection connection, string name, string tokenText, CancellationToken ct)
+    /// <summary>One JSON line per event of an acquire (acquired, released, lost), for scripts.</summary>
+    private static string Event(string what, string name, FencingToken token) =>
+        JsonSerializer.Serialize(new { @event = what, name, token = token.ToString() });
+
+    public static async Task<int> IsCurrentAsync(Connection connection, string name, string tokenText, bool json, CancellationToken ct)
     {
         if (!FencingToken.TryParse(tokenText, out var token))
         {
@@ -149,7 +154,9 @@ internal static class Commands
         try
         {
             var current = await locks.IsCurrentAsync(name, token, ct);
-            Console.WriteLine(current ? $"{token} is the current grant of {name}" : $"{token} is not a current grant of {name}");
+            Console.WriteLine(json
+                ? JsonSerializer.Serialize(new { name, token = token.ToString(), current })
+                : current ? $"{token} is the current grant of {name}" : $"{token} is not a current grant of {name}");
             return current ? 0 : NotCurrent;
         }
         finally

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using LockService.Cli;
 
-// lockctl: acquire a lock (hold it, or run a command under it), describe a lock, check a token, list groups and
-// locks. Exit codes: 0 done, 1 error, 3 the lock was lost while held, 4 not acquired in time.
+// lockctl: acquire a lock (hold it, or run a command under it), release, describe, watch a lock, check a token,
+// list groups and locks, the cluster's status, and operators' admin actions. Exit codes: see ExitCodes.cs
+// (0 done, 1 error, 3 lost while held, 4 not acquired in time, 5 not current / nothing to act on, 6 admin refused).
 var storage = new Option<string>("--storage")
 {
     Description = "Azure Storage connection string of the cluster (env LOCKSERVICE_STORAGE)",
@@ -13,8 +14,15 @@ var clusterId = new Option<string>("--cluster-id") { Description = "Orleans Clus
 var serviceId = new Option<string>("--service-id") { Description = "Orleans ServiceId", DefaultValueFactory = _ => "lockservice", Recursive = true };
 var url = new Option<Uri>("--url") { Description = "A silo's HTTP address, for groups and list", DefaultValueFactory = _ => new Uri("http://127.0.0.1:8080"), Recursive = true };
 var verbose = new Option<bool>("--verbose") { Description = "Log Orleans' own messages too", Recursive = true };
+var json = new Option<bool>("--json") { Description = "Print JSON (one object, or one per line for acquire and watch)", Recursive = true };
+var apiKey = new Option<string?>("--api-key")
+{
+    Description = "The silo's admin API key (env LOCKSERVICE_API_KEY), for release and admin",
+    DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LOCKSERVICE_API_KEY"),
+    Recursive = true,
+};
 
-var root = new RootCommand("lockctl: the LockService command line") { storage, clusterId, serviceId, url, verbose };
+var root = new RootCommand("lockctl: the LockService command line") { storage, clusterId, serviceId, url, verbose, json, apiKey };
 Connection ConnectionOf(ParseResult parse, TimeSpan? ttl = null) => new(
     parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, ttl ?? TimeSpan.FromSeconds(10), parse.GetValue(verbose));
 
@@ -32,20 +40,37 @@ var acquire = new Command("acquire", "Acquire a lock, print its fencing token, h
 };
 acquire.SetAction((parse, ct) => Commands.AcquireAsync(
     ConnectionOf(parse, parse.GetValue(ttl)), parse.GetValue(name)!, parse.GetValue(timeout) ?? TimeSpan.Zero, parse.GetValue(hold),
-    parse.GetValue(shared), parse.GetValue(command) ?? [], ct));
+    parse.GetValue(shared), parse.GetValue(command) ?? [], parse.GetValue(json), ct));
 root.Subcommands.Add(acquire);
 
+// release (any holder's grant, by its token: an admin action)
+var releaseToken = new Option<string>("--token") { Description = "The grant to release, \"{term}.{index}\" (older shared grants go with it)", Required = true };
+var release = new Command("release", "Release a lock's grant by its token, whoever holds it (admin API key needed)") { name, releaseToken };
+release.SetAction((parse, ct) => AdminCommands.ForceReleaseAsync(
+    parse.GetValue(url)!, parse.GetValue(apiKey), parse.GetValue(name)!, parse.GetValue(releaseToken), parse.GetValue(json), ct));
+root.Subcommands.Add(release);
+
 // describe
-var json = new Option<bool>("--json") { Description = "Print JSON" };
-var describe = new Command("describe", "Show a lock's holders (with tokens) and waiters") { name, json };
+var describe = new Command("describe", "Show a lock's holders (with tokens) and waiters") { name };
 describe.SetAction((parse, ct) => Commands.DescribeAsync(ConnectionOf(parse), parse.GetValue(name)!, parse.GetValue(json), ct));
 root.Subcommands.Add(describe);
 
 // is-current
 var token = new Argument<string>("token") { Description = "A fencing token, \"{term}.{index}\"" };
 var isCurrent = new Command("is-current", "Exit 0 when the token is the lock's current grant, 5 otherwise") { name, token };
-isCurrent.SetAction((parse, ct) => Commands.IsCurrentAsync(ConnectionOf(parse), parse.GetValue(name)!, parse.GetValue(token)!, ct));
+isCurrent.SetAction((parse, ct) => Commands.IsCurrentAsync(ConnectionOf(parse), parse.GetValue(name)!, parse.GetValue(token)!, parse.GetValue(json), ct));
 root.Subcommands.Add(isCurrent);
+
+// watch
+var interval = DurationOption("--interval", "How often to look", TimeSpan.FromMilliseconds(500));
+var watch = new Command("watch", "Print a lock's holder changes until Ctrl+C") { name, interval };
+watch.SetAction((parse, ct) => WatchCommand.RunAsync(ConnectionOf(parse), parse.GetValue(name)!, parse.GetValue(interval) ?? TimeSpan.FromMilliseconds(500), parse.GetValue(json), ct));
+root.Subcommands.Add(watch);
+
+// status
+var status = new Command("status", "Groups with their leaders and replicas, and silos (exit 1 when a group has no leader)");
+status.SetAction((parse, ct) => StatusCommand.RunAsync(parse.GetValue(url)!, parse.GetValue(json), ct));
+root.Subcommands.Add(status);
 
 // groups and list (through a silo's JSON API)
 var groups = new Command("groups", "Each group's leader, term and replicas (from a silo's /api/groups)");
@@ -58,6 +83,34 @@ var list = new Command("list", "Locks of a group, in name order (from a silo's /
 list.SetAction((parse, ct) => Commands.GetJsonAsync(
     parse.GetValue(url)!, $"/api/groups/{parse.GetValue(group)}/locks?prefix={Uri.EscapeDataString(parse.GetValue(prefix)!)}", ct));
 root.Subcommands.Add(list);
+
+// admin: operators' actions through a silo's admin API (--url), authorized by --api-key
+var admin = new Command("admin", "Operators' actions (need the silo's API key: --api-key or LOCKSERVICE_API_KEY)");
+var forceToken = new Option<string?>("--token") { Description = "Release holders up to this token only (default: the current holders)" };
+var forceRelease = new Command("force-release", "Release a lock whoever holds it; the next grant gets a higher token") { name, forceToken };
+forceRelease.SetAction((parse, ct) => AdminCommands.ForceReleaseAsync(
+    parse.GetValue(url)!, parse.GetValue(apiKey), parse.GetValue(name)!, parse.GetValue(forceToken), parse.GetValue(json), ct));
+admin.Subcommands.Add(forceRelease);
+
+var transferGroup = new Option<int>("--group") { Description = "The group", Required = true };
+var transferTo = new Option<int?>("--to") { Description = "The replica to lead (it must be caught up; default: any caught-up one)" };
+var transfer = new Command("transfer", "Hand a group's leadership to another replica") { transferGroup, transferTo };
+transfer.SetAction((parse, ct) => AdminCommands.TransferAsync(
+    parse.GetValue(url)!, parse.GetValue(apiKey), parse.GetValue(transferGroup), parse.GetValue(transferTo), parse.GetValue(json), ct));
+admin.Subcommands.Add(transfer);
+
+var silo = new Argument<string>("silo") { Description = "The silo endpoint, \"address:port\" (see lockctl status)" };
+var drainWait = new Option<bool>("--wait") { Description = "Wait until the silo hosts no replica" };
+var drain = new Command("drain", "Move every replica off a silo (leaders hand over first); it takes none until undrained") { silo, drainWait };
+drain.SetAction((parse, ct) => AdminCommands.DrainAsync(
+    parse.GetValue(url)!, parse.GetValue(apiKey), parse.GetValue(silo)!, drain: true, parse.GetValue(drainWait), parse.GetValue(json), ct));
+admin.Subcommands.Add(drain);
+
+var undrain = new Command("undrain", "Let a drained silo take replicas again") { silo };
+undrain.SetAction((parse, ct) => AdminCommands.DrainAsync(
+    parse.GetValue(url)!, parse.GetValue(apiKey), parse.GetValue(silo)!, drain: false, wait: false, parse.GetValue(json), ct));
+admin.Subcommands.Add(undrain);
+root.Subcommands.Add(admin);
 
 return await root.Parse(args).InvokeAsync();
 

@@ -69,3 +69,12 @@ public sealed record Release(RequestId Request, ulong AnsweredBelow, SessionId S
 /// <summary>Withdraws the waiting request number <paramref name="AcquireSequence"/> of this client from the queue.</summary>
 public sealed record CancelWait(RequestId Request, ulong AnsweredBelow, SessionId Session, string Lock, ulong AcquireSequence)
     : ClientCommand(Request, AnsweredBelow);
+
+/// <summary>
+/// An operator's release of a lock whoever holds it: every holder whose token is at most <paramref name="UpTo"/> lets
+/// go (no lock-delay), and waiters are promoted in FIFO order as on any release, so the next grant carries a higher
+/// token than any released one. Bounded by a token rather than "whoever holds it now", so a retried command can never
+/// release a grant made after the operator looked. The holders' sessions live on; a released holder learns of it when
+/// it next uses its token (a release answers NotHolder, resources reject its older token).
+/// </summary>
+public sealed record ForceRelease(string Lock, FencingToken UpTo) : LeaseCommand;

@@ -32,6 +32,9 @@ public static class LeaseCommandCodec
 
         /// <summary>An Acquire of one permit of a semaphore (MaxCount ≥ 1); a new tag so plain Acquires keep their bytes.</summary>
         AcquirePermit = 7,
+
+        /// <summary>An operator's forced release; no client header (it is not a client's request).</summary>
+        ForceRelease = 10,
     }
 
     /// <summary>Writes the payload of <paramref name="command"/> and returns its length.</summary>
@@ -91,6 +94,12 @@ public static class LeaseCommandCodec
                 output.WriteString(cancel.Lock);
                 output.WriteVarUInt(cancel.AcquireSequence);
                 break;
+            case ForceRelease force:
+                output.WriteByte((byte)Kind.ForceRelease);
+                output.WriteString(force.Lock);
+                output.WriteVarLong(force.UpTo.Term);
+                output.WriteVarLong(force.UpTo.Index);
+                break;
             default:
                 throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command));
         }
@@ -129,6 +138,10 @@ public static class LeaseCommandCodec
             }
 
             command = new Tick(clockMs, renewals);
+        }
+        else if (kind == Kind.ForceRelease)
+        {
+            command = new ForceRelease(input.ReadString(), new FencingToken(input.ReadVarLong(), input.ReadVarLong()));
         }
         else
         {
@@ -218,6 +231,7 @@ public static class LeaseCommandCodec
         Acquire acquire => ClientHeaderBytes + SessionBytes + SpanWriter.MaxStringBytes(acquire.Lock) + 1 + 3 * SpanWriter.MaxVarIntBytes,
         Release release => ClientHeaderBytes + SessionBytes + SpanWriter.MaxStringBytes(release.Lock) + TokenBytes,
         CancelWait cancel => ClientHeaderBytes + SessionBytes + SpanWriter.MaxStringBytes(cancel.Lock) + SpanWriter.MaxVarIntBytes,
+        ForceRelease force => SpanWriter.MaxStringBytes(force.Lock) + TokenBytes,
         _ => 0,
     };
 }

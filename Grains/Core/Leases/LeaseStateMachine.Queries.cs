@@ -9,22 +9,20 @@ namespace LockService.Leases;
 public sealed partial class LeaseStateMachine
 {
     /// <summary>The lock's holders and waiters, or null if nobody holds or waits for it.</summary>
-    public LockDescription? Describe(string lockName, long? clockMs = null)
-    {
-        if (!_locks.TryGetValue(lockName, out var lockState))
-        {
-            return null;
-        }
+    public LockDescription? Describe(string lockName, long? clockMs = null) =>
+        _locks.TryGetValue(lockName, out var lockState) ? Describe(lockState, clockMs ?? _clockMs, int.MaxValue) : null;
 
-        var now = clockMs ?? _clockMs;
-        var holders = new List<HolderInfo>(lockState.HolderCount);
-        for (var entry = lockState.FirstHolder; entry is not null; entry = entry.Next)
+    /// <summary>The first <paramref name="maxEntries"/> holders and waiters of a lock (a bounded view for inspection).</summary>
+    private static LockDescription Describe(LockState lockState, long now, int maxEntries)
+    {
+        var holders = new List<HolderInfo>(Math.Min(lockState.HolderCount, maxEntries));
+        for (var entry = lockState.FirstHolder; entry is not null && holders.Count < maxEntries; entry = entry.Next)
         {
             holders.Add(new HolderInfo(entry.Session.Id, entry.Request, entry.Mode, entry.Token, entry.Session.DeadlineMs - now));
         }
 
-        var waiters = new List<WaiterInfo>(lockState.WaiterCount);
-        for (var entry = lockState.FirstWaiter; entry is not null; entry = entry.Next)
+        var waiters = new List<WaiterInfo>(Math.Min(lockState.WaiterCount, maxEntries));
+        for (var entry = lockState.FirstWaiter; entry is not null && waiters.Count < maxEntries; entry = entry.Next)
         {
             waiters.Add(new WaiterInfo(entry.Session.Id, entry.Request, entry.Mode, entry.WaitUntilMs, waiters.Count + 1));
         }

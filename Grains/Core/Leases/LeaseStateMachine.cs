@@ -84,6 +84,7 @@ public sealed partial class LeaseStateMachine
             {
                 Tick tick => ApplyTick(tick),
                 ClientCommand clientCommand => ApplyClientCommand(clientCommand),
+                ForceRelease forceRelease => ApplyForceRelease(forceRelease),
                 _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
             };
         }

@@ -43,5 +43,8 @@ internal sealed class PendingRequest(long ticket, ReplicaRequest request)
     /// <summary>A wait resolved before its proposal's own answer arrived.</summary>
     public LeaseResult? EarlyAnswer { get; set; }
 
+    /// <summary>A forced release's bound, fixed when it was proposed (reported in its answer).</summary>
+    public Client.FencingToken ForcedUpTo { get; set; }
+
     public bool Answered { get; set; }
 }

@@ -193,6 +193,7 @@ public sealed partial class ReplicaCore
         _appliedIndex = snapshot.Metadata.LastIncludedIndex;
         _appliedTerm = snapshot.Metadata.LastIncludedTerm;
         _snapshotIndex = _appliedIndex;
+        _snapshotBytes = snapshot.Data.Length;
         _clock.OnSnapshotInstalled(_appliedIndex, _leases.ClockMs, now);
         Outbox.Event(new ReplicaEvent.SnapshotInstalled(_appliedIndex));
         _probe?.OnSnapshotInstalled(snapshot);
@@ -278,6 +279,7 @@ public sealed partial class ReplicaCore
         var snapshot = new Snapshot(new SnapshotMetadata(_appliedIndex, _appliedTerm), data);
         _raft.Compact(_appliedIndex, data);
         _snapshotIndex = _appliedIndex;
+        _snapshotBytes = data.Length;
         StartWrite(new StorageWrite(++_nextWriteId, null, ReadOnlyMemory<LogEntry>.Empty, snapshot, DiscardLog: false));
         Outbox.Event(new ReplicaEvent.Compacted(_appliedIndex, data.Length));
     }

@@ -62,6 +62,9 @@ public sealed partial class ReplicaCore
             case ReplicaRequest.Describe or ReplicaRequest.IsCurrent or ReplicaRequest.List:
                 ReadBarrier(pending, now);
                 break;
+            case ReplicaRequest.ForceRelease or ReplicaRequest.TransferLeadership:
+                Administer(pending, now);
+                break;
             default:
                 Answer(pending, Refused(request, new Refusal(ReplyCode.InvalidArgument, -1, $"Unknown request {request.GetType().Name}.")));
                 break;
@@ -190,6 +193,9 @@ public sealed partial class ReplicaCore
                 break;
             case ReplicaRequest.Release:
                 Answer(pending, ToReleaseReply(code, result));
+                break;
+            case ReplicaRequest.ForceRelease force:
+                OnForceReleaseOutcome(pending, force, code, result);
                 break;
             case ReplicaRequest.CancelWait:
                 // The wait is gone either way; the acquire's own answer says how.
@@ -424,6 +430,7 @@ public sealed partial class ReplicaCore
         ReplicaRequest.Describe describe => new ReplicaReply.Describe(refusal.Code, describe.Name, null, refusal.LeaderHint, refusal.Message),
         ReplicaRequest.IsCurrent => new ReplicaReply.IsCurrent(refusal.Code, false, refusal.LeaderHint, refusal.Message),
         ReplicaRequest.List => new ReplicaReply.List(refusal.Code, null, refusal.LeaderHint, refusal.Message),
+        ReplicaRequest.ForceRelease or ReplicaRequest.TransferLeadership => new ReplicaReply.Admin(refusal.Code, LeaderHint: refusal.LeaderHint, Message: refusal.Message),
         _ => new ReplicaReply.Release(refusal.Code, refusal.LeaderHint, refusal.Message),
     };
 

@@ -34,6 +34,7 @@ public sealed partial class ReplicaCore
     private long _appliedIndex;
     private long _appliedTerm;
     private long _snapshotIndex;
+    private long _snapshotBytes;
     private long _leaderCaughtUpIndex = long.MaxValue;
     private int _ticksSinceClockEntry;
     private int _ticksSincePlacementCheck;
@@ -57,6 +58,7 @@ public sealed partial class ReplicaCore
         _appliedIndex = snapshotIndex;
         _appliedTerm = durable.Snapshot?.Metadata.LastIncludedTerm ?? 0;
         _snapshotIndex = snapshotIndex;
+        _snapshotBytes = durable.Snapshot?.Data.Length ?? 0;
         _clock = new LeaseClock(options.ClockRateBound);
 
         // After a restart the clock entries count from the time of loading: later than their real arrival, so the

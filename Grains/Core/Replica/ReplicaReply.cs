@@ -23,4 +23,8 @@ public abstract record ReplicaReply(ReplyCode Code, int LeaderHint, string? Mess
 
     public sealed record List(ReplyCode Code, LockPage? Page, int LeaderHint = -1, string? Message = null)
         : ReplicaReply(Code, LeaderHint, Message);
+
+    /// <summary>An operator's action: <paramref name="Token"/> the newest token a forced release let go; <paramref name="Target"/> the replica a transfer goes to.</summary>
+    public sealed record Admin(ReplyCode Code, FencingToken Token = default, int Target = -1, int LeaderHint = -1, string? Message = null)
+        : ReplicaReply(Code, LeaderHint, Message);
 }

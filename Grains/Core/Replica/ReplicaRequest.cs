@@ -31,4 +31,10 @@ public abstract record ReplicaRequest
     public sealed record IsCurrent(string Name, FencingToken Token) : ReplicaRequest;
 
     public sealed record List(string Prefix, string? After, int Limit) : ReplicaRequest;
+
+    /// <summary>An operator's forced release of every holder up to <paramref name="UpTo"/>; null: the lock's newest holder and those before it.</summary>
+    public sealed record ForceRelease(string Name, FencingToken? UpTo) : ReplicaRequest;
+
+    /// <summary>An operator's leadership transfer to <paramref name="Target"/>, or to a caught-up replica when null.</summary>
+    public sealed record TransferLeadership(int? Target) : ReplicaRequest;
 }

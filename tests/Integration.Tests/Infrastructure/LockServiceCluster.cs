@@ -67,6 +67,7 @@ public sealed class LockServiceCluster : IAsyncDisposable
         });
         builder.ConfigureClient(c =>
         {
+            c.AddActivityPropagation();
             orleansClient?.Invoke(c);
             c.Services.AddLockClient(o =>
             {

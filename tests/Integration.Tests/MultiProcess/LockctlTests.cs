@@ -12,11 +12,11 @@ namespace LockService.Integration.Tests.MultiProcess;
 [Collection(nameof(MultiProcessCollection))]
 public sealed class LockctlTests(AzuriteFixture azurite)
 {
-    [Fact(Timeout = 150_000)]
+    [Fact(Timeout = 300_000)]
     public async Task A_second_acquire_waits_for_the_first_to_exit_and_gets_a_higher_token()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var cluster = await SiloProcessCluster.StartAsync(new SiloProcessOptions { StorageConnectionString = azurite.ConnectionString }, ct);
+        await using var cluster = await SiloProcessCluster.StartAsync(new SiloProcessOptions { StorageConnectionString = azurite.ConnectionString, StartTimeout = TimeSpan.FromSeconds(150) }, ct);
         using var client = await ClusterClientHost.StartAsync(cluster, services => services.AddLockClient(), cancellationToken: ct);
         var locks = client.Services.GetRequiredService<ILockClient>();
         await new ReplicaProbe(client.Services.GetRequiredService<IClusterClient>()).WaitForLeaderAsync(timeout: TimeSpan.FromSeconds(60), cancellationToken: ct);
@@ -26,7 +26,7 @@ public sealed class LockctlTests(AzuriteFixture azurite)
         var firstToken = await ReadTokenAsync(first, ct);
 
         using var second = Start(cluster, "acquire", "jobs/nightly", "--timeout", "60s", "--hold", "0s");
-        await Eventually.Until(() => locks.DescribeAsync("jobs/nightly", ct), info => info?.Waiters.Count == 1, "the second lockctl is queued");
+        await Eventually.Until(() => locks.DescribeAsync("jobs/nightly", ct), info => info?.Waiters.Count == 1, "the second lockctl is queued", TimeSpan.FromSeconds(90)); // a process start: slow on a loaded machine
         Assert.False(second.HasExited);
 
         first.StandardInput.Close(); // the first lets go: releases and exits

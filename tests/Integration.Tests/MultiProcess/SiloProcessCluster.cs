@@ -28,6 +28,9 @@ public sealed class SiloProcessOptions
     /// <summary>More environment for every silo, e.g. <c>LockService__TickInterval</c>.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>More environment for one silo (by index), after <see cref="Environment"/>; e.g. an admin key on some silos only.</summary>
+    public Func<int, IReadOnlyDictionary<string, string>>? SiloEnvironment { get; init; }
+
     /// <summary>How long one silo may take to answer /healthz.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
@@ -329,6 +332,11 @@ public sealed partial class SiloProcessCluster : IAsyncDisposable
             ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
         };
         foreach (var (key, value) in _options.Environment)
+        {
+            settings[key] = value;
+        }
+
+        foreach (var (key, value) in _options.SiloEnvironment?.Invoke(silo.Index) ?? new Dictionary<string, string>())
         {
             settings[key] = value;
         }

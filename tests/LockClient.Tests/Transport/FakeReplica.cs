@@ -38,6 +38,8 @@ internal sealed class FakeReplica(string key) : ILockReplicaGrain
 
     public Task<ListReply> List(string prefix, string? after, int limit) => Answer((s, hint) => new ListReply(s, [], null, hint));
 
+    public Task<ReplicaState> GetState() => throw new NotSupportedException("The SDK never asks for a replica's state.");
+
     private async Task<T> Answer<T>(Func<ReplyStatus, int, T> reply)
     {
         Calls++;

@@ -1,0 +1,118 @@
+using LockService.Raft;
+using LockService.Replica;
+
+namespace LockService.Leases.Tests.Replica;
+
+/// <summary>
+/// Three replica cores of one group in one test, driven the way the grains drive them (every write finishes, every
+/// currency check passes, every message arrives in order), so a test can reach a serving leader and send it requests
+/// without the simulator. <see cref="Core"/> is the leader.
+/// </summary>
+internal sealed class ReplicaTrio
+{
+    private readonly ReplicaCore[] _cores;
+    private readonly Queue<RaftMessage> _inFlight = new();
+    private long _nextTicket;
+    private long _nextSession = 100;
+
+    public ReplicaTrio()
+    {
+        _cores = Enumerable.Range(0, 3)
+            .Select(id => new ReplicaCore(
+                new ReplicaCoreOptions(), new RaftConfig { Id = id, Voters = [0, 1, 2] }, new Random(id + 1), PersistedState.Empty, Now,
+                () => new SessionId((UInt128)_nextSession++)))
+            .ToArray();
+        for (var i = 0; i < 200 && LeaderOrNull is null; i++)
+        {
+            Tick();
+        }
+
+        Assert.NotNull(LeaderOrNull);
+    }
+
+    public ReplicaCore Core => LeaderOrNull ?? throw new InvalidOperationException("No leader now.");
+
+    public ReplicaCore? LeaderOrNull => _cores.FirstOrDefault(c => c.IsLeader);
+
+    public IReadOnlyList<ReplicaCore> Cores => _cores;
+
+    public TimeSpan Now { get; private set; } = TimeSpan.FromSeconds(1);
+
+    public Dictionary<long, ReplicaReply> Replies { get; } = [];
+
+    public void Tick()
+    {
+        Now += TimeSpan.FromMilliseconds(50);
+        foreach (var core in _cores)
+        {
+            core.Tick(Now);
+        }
+
+        Settle();
+    }
+
+    /// <summary>Sends the request to the leader, then performs the cores' work until it answers (at most a few ticks).</summary>
+    public ReplicaReply Send(ReplicaRequest request) => Send(Core, request);
+
+    public ReplicaReply Send(ReplicaCore core, ReplicaRequest request)
+    {
+        var ticket = ++_nextTicket;
+        core.Request(ticket, request, Now);
+        Settle();
+        for (var i = 0; i < 40 && !Replies.ContainsKey(ticket); i++)
+        {
+            Tick();
+        }
+
+        return Replies.Remove(ticket, out var reply) ? reply : throw new InvalidOperationException($"No answer to {request}.");
+    }
+
+    public void Settle()
+    {
+        var busy = true;
+        while (busy)
+        {
+            busy = false;
+            foreach (var core in _cores)
+            {
+                busy |= Perform(core);
+            }
+
+            while (_inFlight.TryDequeue(out var message))
+            {
+                _cores[message.To].Receive([message], Now);
+                busy = true;
+            }
+        }
+    }
+
+    private bool Perform(ReplicaCore core)
+    {
+        var outbox = core.Outbox;
+        var worked = !outbox.IsEmpty;
+        foreach (var (ticket, reply) in outbox.Replies)
+        {
+            Replies[ticket] = reply;
+        }
+
+        foreach (var message in outbox.Messages)
+        {
+            _inFlight.Enqueue(message);
+        }
+
+        var write = outbox.Write;
+        var verify = outbox.VerifyCurrent;
+        outbox.Clear();
+        if (write is not null)
+        {
+            core.WriteFinished(write.WriteId, Now);
+        }
+
+        if (verify is { } check)
+        {
+            core.CurrentVerified(check, current: true, Now);
+        }
+
+        return worked;
+    }
+}
