@@ -42,7 +42,7 @@ public sealed class ClockEntryTests
     {
         var leader = new SoloLeader();
         var session = leader.OpenSession(ttlMs: 10_000);
-        leader.Core.Request(99, new ReplicaRequest.KeepAlive(session), leader.Now);
+        leader.Core.Request(99, new ReplicaRequest.KeepAlive(session, new ClientId(7)), leader.Now);
 
         var (ticks, _) = leader.IdleTicks(1);
 
