@@ -5,6 +5,7 @@ using LockService.Silo.Admin;
 using LockService.Silo.Health;
 using LockService.Silo.Hosting;
 using LockService.Silo.Inspection;
+using LockService.Silo.Security;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
@@ -83,10 +84,12 @@ builder.UseOrleans(silo =>
 builder.Services.AddSingleton<LockServiceInspector>();
 builder.Services.AddSingleton<LockServiceAdmin>();
 builder.Services.AddOptions<AdminOptions>().Bind(builder.Configuration.GetSection(AdminOptions.SectionName));
+builder.Services.AddOptions<HttpAccessOptions>().Bind(builder.Configuration.GetSection(HttpAccessOptions.SectionName));
 builder.Services.AddLockServiceHealthChecks();
 builder.Services.AddLockServiceMetrics(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
 var app = builder.Build();
+app.UseLockServiceReadAuthorization();
 app.MapLockServiceHealthChecks();
 app.MapLockServiceMetrics();
 app.MapGet("/", () => Results.Redirect("/leases"));

@@ -25,7 +25,7 @@ public static class AdminAuthorization
         }
 
         var presented = PresentedKey(context) ?? formKey;
-        if (presented is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(configured)))
+        if (presented is null || !KeysMatch(presented, configured))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return Results.Problem(
@@ -42,7 +42,12 @@ public static class AdminAuthorization
         where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (invocation, next) => Check(invocation.HttpContext) ?? await next(invocation));
 
-    private static string? PresentedKey(HttpContext context)
+    /// <summary>Compares in constant time (for equal lengths), so a wrong key's timing tells nothing of the right one.</summary>
+    public static bool KeysMatch(string presented, string configured) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(configured));
+
+    /// <summary>The key in the <see cref="KeyHeader"/> header or a Bearer token, null if neither is there.</summary>
+    public static string? PresentedKey(HttpContext context)
     {
         if (context.Request.Headers.TryGetValue(KeyHeader, out var header) && header.Count > 0 && !string.IsNullOrEmpty(header[0]))
         {

@@ -12,12 +12,15 @@ namespace LockService.Integration.Tests.MultiProcess;
 /// <summary>
 /// Admin actions over the JSON API against silo processes: refused without the key (403 where none is configured, 401
 /// for a missing or wrong one); a forced release goes through the log (the next grant has a higher token); a
-/// leadership transfer moves the leader and every silo is ready again; a drained silo is left by its replicas.
+/// leadership transfer moves the leader and every silo is ready again; a drained silo is left by its replicas. A silo
+/// with a read key refuses every read without it (401), serves it with the key in any of the three forms, and keeps its
+/// health probes open.
 /// </summary>
 [Collection(nameof(MultiProcessCollection))]
 public sealed class AdminApiTests(AzuriteFixture azurite)
 {
     private const string Key = "test-admin-key-5f1c";
+    private const string ReadKey = "test-read-key-93ab";
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -33,7 +36,10 @@ public sealed class AdminApiTests(AzuriteFixture azurite)
             {
                 StorageConnectionString = azurite.ConnectionString,
                 StartTimeout = TimeSpan.FromSeconds(150), // a loaded machine (shared CI runners) starts silos slowly
-                SiloEnvironment = i => i < 2 ? new Dictionary<string, string> { ["LockService__Admin__ApiKey"] = Key } : new Dictionary<string, string>(),
+                // Silo 2 also requires a read key for everything but its health probes.
+                SiloEnvironment = i => i < 2
+                    ? new Dictionary<string, string> { ["LockService__Admin__ApiKey"] = Key }
+                    : new Dictionary<string, string> { ["LockService__Http__ReadApiKey"] = ReadKey },
             },
             Ct);
         using var client = await ClusterClientHost.StartAsync(cluster, services => services.AddLockClient(o => o.SessionTtl = TimeSpan.FromSeconds(10)), cancellationToken: Ct);
@@ -126,6 +132,37 @@ public sealed class AdminApiTests(AzuriteFixture azurite)
             {
                 Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
             }
+
+            // The read key: refused without it (or with a wrong one), served with it, health probes open.
+            var reader = cluster.Silos[2];
+            foreach (var path in new[] { "/api/groups", "/api/locks/orders/7", "/leases", "/dashboard/", "/metrics" })
+            {
+                using var anonymous = await GetAsync(reader, path, null);
+                Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+                Assert.Contains(anonymous.Headers.WwwAuthenticate, h => h.Scheme == "Basic");
+            }
+
+            using (var wrongRead = await GetAsync(reader, "/api/groups", new AuthenticationHeaderValue("Bearer", "not-the-key")))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, wrongRead.StatusCode);
+            }
+
+            using (var bearerRead = await GetAsync(reader, "/api/groups", new AuthenticationHeaderValue("Bearer", ReadKey)))
+            {
+                Assert.Equal(HttpStatusCode.OK, bearerRead.StatusCode);
+            }
+
+            var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("operator:" + ReadKey));
+            using (var browserRead = await GetAsync(reader, "/leases", new AuthenticationHeaderValue("Basic", basic)))
+            {
+                Assert.Equal(HttpStatusCode.OK, browserRead.StatusCode);
+                Assert.Contains("<h1>", await browserRead.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+            }
+
+            using (var live = await GetAsync(reader, "/healthz/live", null))
+            {
+                Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            }
         }
         finally
         {
@@ -146,6 +183,13 @@ public sealed class AdminApiTests(AzuriteFixture azurite)
             request.Headers.Add("X-LockService-Key", key);
         }
 
+        return await Http.SendAsync(request, Ct);
+    }
+
+    private static async Task<HttpResponseMessage> GetAsync(SiloProcess silo, string path, AuthenticationHeaderValue? authorization)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url(silo, path));
+        request.Headers.Authorization = authorization;
         return await Http.SendAsync(request, Ct);
     }
 
