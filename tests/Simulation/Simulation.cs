@@ -484,14 +484,7 @@ public sealed class Simulation
         if (Options.Partitions && roll < 20)
         {
             var side = Enumerable.Range(0, replicas.Length).Select(_ => Random.Next(2) == 0).ToArray();
-            Heal();
-            for (var a = 0; a < replicas.Length; a++)
-            {
-                for (var b = 0; b < replicas.Length; b++)
-                {
-                    blocked[a, b] = side[a] != side[b];
-                }
-            }
+            Split(side);
 
             Trace.Add(NowMicros, -1, $"partition [{string.Join(",", side.Select(s => s ? 1 : 0))}]");
         }
@@ -553,6 +546,18 @@ public sealed class Simulation
 
     private void Heal() => Array.Clear(blocked);
 
+    /// <summary>Cuts every link between the two sides of <paramref name="side"/>, except those of <paramref name="bridge"/> (none: -1).</summary>
+    private void Split(bool[] side, int bridge = -1)
+    {
+        for (var a = 0; a < replicas.Length; a++)
+        {
+            for (var b = 0; b < replicas.Length; b++)
+            {
+                blocked[a, b] = a != bridge && b != bridge && side[a] != side[b];
+            }
+        }
+    }
+
     /// <summary>
     /// The leader (or anyone, if there is none) and the largest minority that can be cut off with it: the other side
     /// elects a new leader while the old one may still hear from its followers in the old term.
@@ -568,14 +573,7 @@ public sealed class Simulation
             minority[r] = true;
         }
 
-        Heal();
-        for (var a = 0; a < replicas.Length; a++)
-        {
-            for (var b = 0; b < replicas.Length; b++)
-            {
-                blocked[a, b] = minority[a] != minority[b];
-            }
-        }
+        Split(minority);
 
         // Held for two election timeouts: long enough for the majority to elect and commit while the old leader may
         // not yet have stepped down (the faults drawn meanwhile are skipped).
@@ -624,14 +622,7 @@ public sealed class Simulation
             half[r] = true;
         }
 
-        Heal();
-        for (var a = 0; a < replicas.Length; a++)
-        {
-            for (var b = 0; b < replicas.Length; b++)
-            {
-                blocked[a, b] = a != bridge && b != bridge && half[a] != half[b];
-            }
-        }
+        Split(half, bridge);
 
         Trace.Add(NowMicros, bridge, $"bridge between [{string.Join(",", Enumerable.Range(0, replicas.Length).Where(r => half[r]))}] and the rest");
     }
