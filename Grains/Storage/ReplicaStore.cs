@@ -46,6 +46,11 @@ public sealed class ReplicaStore
     private Meta _meta;
     private bool _fenced;
 
+    // This instance's latest table transaction and how many it started: a currency check must not mistake this
+    // instance's own write, landed but not yet answered, for another activation's.
+    private Task? _commitDone;
+    private long _commitsStarted;
+
     private ReplicaStore(TableClient table, BlobContainerClient blobs, string replicaKey, ILogger logger)
     {
         _table = table;
@@ -62,6 +67,9 @@ public sealed class ReplicaStore
 
     /// <summary>Fault injection for tests: runs before each table transaction with its ordinal in this store (from 1).</summary>
     internal Action<int>? BeforeTransaction { get; set; }
+
+    /// <summary>Fault injection for tests: runs after a table transaction landed, before this store takes in its answer.</summary>
+    internal Func<Task>? AfterTransactionLanded { get; set; }
 
     /// <summary>Most entries packed into one row (tests lower it to make a batch span rows and transactions).</summary>
     internal int MaxEntriesPerRow { get; set; } = 4096;
@@ -199,23 +207,44 @@ public sealed class ReplicaStore
     /// <summary>
     /// Whether this store is still the replica's current writer: the meta row is unchanged since this instance last
     /// read or wrote it (a read, no write). False fences this instance like a refused write.
+    /// <para>
+    /// This instance's own writes run beside the check: one may land in storage before its answer (and the new ETag)
+    /// reaches this instance, and a check that read the row in between would take this activation's own write for
+    /// another's. So a mismatch counts only when no write of this instance overlapped the read; otherwise the check
+    /// waits for that write and reads again (and, if writes keep overlapping, answers "unknown" by throwing).
+    /// </para>
     /// </summary>
     public async Task<bool> IsCurrentAsync(CancellationToken cancellationToken = default)
     {
-        if (_fenced)
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            return false;
+            if (_commitDone is { IsCompleted: false } inFlight)
+            {
+                await inFlight; // never faults: the write's own caller handles its failure (a refused one fences)
+            }
+
+            if (_fenced)
+            {
+                return false;
+            }
+
+            var commitsBefore = _commitsStarted;
+            var response = await _table.GetEntityIfExistsAsync<TableEntity>(_partition, MetaRowKey, ["PartitionKey"], cancellationToken);
+            var current = response.HasValue && response.Value is { } meta ? meta.ETag == _metaETag : _metaETag == default;
+            if (current)
+            {
+                return true;
+            }
+
+            if (_commitsStarted == commitsBefore && _commitDone is not { IsCompleted: false })
+            {
+                _fenced = true;
+                _logger.LogWarning("Replica {ReplicaKey}: another activation wrote since this one last did; this activation stops acting as the replica", ReplicaKey);
+                return false;
+            }
         }
 
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(_partition, MetaRowKey, ["PartitionKey"], cancellationToken);
-        var current = response.HasValue && response.Value is { } meta ? meta.ETag == _metaETag : _metaETag == default;
-        if (!current)
-        {
-            _fenced = true;
-            _logger.LogWarning("Replica {ReplicaKey}: another activation wrote since this one last did; this activation stops acting as the replica", ReplicaKey);
-        }
-
-        return current;
+        throw new TimeoutException($"Replica {ReplicaKey}: its own writes kept overlapping the check that it is the current activation.");
     }
 
     /// <summary>
@@ -263,11 +292,20 @@ public sealed class ReplicaStore
         actions.Add(exists
             ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, metaEntity, _metaETag)
             : new TableTransactionAction(TableTransactionActionType.Add, metaEntity));
+        // Completed once this instance has taken in the outcome (its new ETag, or its fencing).
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _commitDone = done.Task;
+        _commitsStarted++;
         try
         {
             var ordinal = ++_transactions; // counted even without a hook: the ordinal is the store's
             BeforeTransaction?.Invoke(ordinal);
             var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
+            if (AfterTransactionLanded is { } landed)
+            {
+                await landed();
+            }
+
             var metaResponse = response.Value[actions.Count - 1];
             _metaETag = metaResponse.Headers.ETag ?? throw new InvalidOperationException("Table service returned no ETag for the meta row.");
             _meta = meta;
@@ -280,6 +318,10 @@ public sealed class ReplicaStore
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             Fence(e);
+        }
+        finally
+        {
+            done.TrySetResult();
         }
     }
 

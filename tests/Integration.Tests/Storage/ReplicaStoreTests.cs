@@ -143,6 +143,48 @@ public sealed class ReplicaStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_check_that_reads_this_activations_own_landed_write_before_its_answer_is_no_fence()
+    {
+        var (store, _) = await Open();
+        await store.SaveAsync([1], 1, Entries("a"), Ct);
+
+        // The write lands in storage; its answer (with the new ETag) is held back while the check reads the row.
+        var landed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.AfterTransactionLanded = () =>
+        {
+            landed.TrySetResult();
+            return answer.Task;
+        };
+        var write = store.SaveAsync([1], 2, Entries("b"), Ct);
+        await landed.Task.WaitAsync(Ct);
+
+        var check = store.IsCurrentAsync(Ct);
+        answer.SetResult();
+        await write;
+
+        Assert.True(await check);
+        Assert.False(store.IsFenced);
+        Assert.True(await store.IsCurrentAsync(Ct));
+        await store.SaveAsync([1], 3, Entries("c"), Ct);
+    }
+
+    [Fact]
+    public async Task A_check_after_another_activation_wrote_fences_this_one()
+    {
+        var (older, _) = await Open();
+        await older.SaveAsync([1], 1, Entries("a"), Ct);
+        Assert.True(await older.IsCurrentAsync(Ct));
+
+        var (newer, _) = await Open();
+        await newer.SaveAsync([2], 2, Entries("b"), Ct);
+
+        Assert.False(await older.IsCurrentAsync(Ct));
+        Assert.True(older.IsFenced);
+        await Assert.ThrowsAsync<ReplicaFencedException>(() => older.SaveAsync([3], 2, Entries("c"), Ct));
+    }
+
+    [Fact]
     public async Task Two_fresh_activations_cannot_both_create_the_replica()
     {
         var (first, _) = await Open();
