@@ -19,12 +19,11 @@ public sealed partial class ReplicaGrain
             return;
         }
 
-        var active = membership.CurrentSnapshot.Members.Values
-            .Where(m => m.Status == SiloStatus.Active)
-            .Select(m => m.SiloAddress)
-            .ToArray();
-        var eligible = ServiceProvider.GetService(typeof(DrainView)) is DrainView drained ? drained.Get().Eligible(active) : active;
-        _desiredSilo = ReplicaPlacement.DesiredSilo(_group, _replica, eligible);
+        var members = membership.CurrentSnapshot.Members.Values;
+        var active = members.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToArray();
+        var drained = ServiceProvider.GetService(typeof(DrainView)) is DrainView view ? view.Get() : DrainedSilos.None;
+        _desiredSilo = ReplicaPlacement.DesiredSilo(
+            _group, _replica, _options.ReplicasPerGroup, drained.Eligible(active), members.Select(m => m.SiloAddress), drained);
         var misplaced = _desiredSilo is not null && !_desiredSilo.Equals(GrainContext.Address.SiloAddress);
         Input(() => _core.PlacementChecked(misplaced, Now));
     }

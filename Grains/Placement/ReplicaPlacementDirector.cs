@@ -1,15 +1,19 @@
 using LockService.Protocol;
+using LockService.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 
 namespace LockService.Placement;
 
 /// <summary>Chooses the silo of a new replica activation (never a drained one while others are active); see <see cref="ReplicaPlacement"/>.</summary>
-public sealed class ReplicaPlacementDirector(DrainView drained) : IPlacementDirector
+public sealed class ReplicaPlacementDirector(DrainView drainView, IClusterMembershipService membership, IOptions<LockServiceOptions> options)
+    : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
-        var silos = drained.Get().Eligible(context.GetCompatibleSilos(target));
+        var drained = drainView.Get();
+        var silos = drained.Eligible(context.GetCompatibleSilos(target));
 
         // A replica moving back to its own silo names it (it chose it from the live membership view).
         if (target.RequestContextData is { } data &&
@@ -23,7 +27,8 @@ public sealed class ReplicaPlacementDirector(DrainView drained) : IPlacementDire
         try
         {
             var (group, replica) = LockGroups.ParseReplicaKey(key);
-            chosen = ReplicaPlacement.DesiredSilo(group, replica, silos);
+            chosen = ReplicaPlacement.DesiredSilo(
+                group, replica, options.Value.ReplicasPerGroup, silos, membership.CurrentSnapshot.Members.Keys, drained);
         }
         catch (FormatException)
         {
