@@ -3,12 +3,15 @@ using LockService.Placement;
 using LockService.Protocol;
 using LockService.Security;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LockService.Hosting;
 
 public static class LockServiceSiloBuilderExtensions
 {
+    private static readonly TimeSpan WakeUpTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// Hosts the lock service in this silo: replica grains with their placement, their storage, and a start-up
     /// check that the configured topology matches the one the cluster was started with (the silo refuses to start
@@ -46,7 +49,17 @@ public static class LockServiceSiloBuilderExtensions
                 }
             }
 
-            await Task.WhenAll(wakeUps);
+            // Best effort: a replica that cannot answer now (its silo just died, storage is down) wakes on its first
+            // message anyway, and failing this task would stop the silo, which is the opposite of what a restart wants.
+            try
+            {
+                await Task.WhenAll(wakeUps).WaitAsync(WakeUpTimeout);
+            }
+            catch (Exception e)
+            {
+                services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LockServiceSiloBuilderExtensions))
+                    .LogWarning("Not every replica answered the start-up wake-up within {Timeout}: {Reason}", WakeUpTimeout, e.Message);
+            }
         });
         return builder;
     }
