@@ -5,6 +5,7 @@ using LockService.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace LockService.Hosting;
 
@@ -25,6 +26,16 @@ public static class LockServiceSiloBuilderExtensions
             options.Configure(configure);
         }
 
+        // Grain locations stay cached until a message finds them stale, instead of being revalidated with their
+        // directory partition's owner every few seconds: when that owner is the silo that just died, a revalidation
+        // waits (with retries of about a second) until membership declares it dead, and meanwhile calls to healthy
+        // replicas (votes, probes from clients) stalled for 1-2 s. Replicas are few, so the cache never fills.
+        builder.Services.Configure<GrainDirectoryOptions>(o =>
+        {
+            o.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.LRU;
+            o.MaximumCacheTTL = TimeSpan.FromMinutes(30);
+        });
+        ReplicaDirectory.Add(builder);
         builder.Services.AddSingleton<LockServiceStorage>();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<ReplicaMetrics>();

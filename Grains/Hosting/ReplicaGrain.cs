@@ -8,6 +8,7 @@ using LockService.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.GrainDirectory;
 
 namespace LockService.Hosting;
 
@@ -23,6 +24,7 @@ namespace LockService.Hosting;
 /// </summary>
 [Reentrant]
 [ReplicaPlacement]
+[GrainDirectory(GrainDirectoryName = ReplicaDirectory.Name)]
 [CollectionAgeLimit(AlwaysActive = true)]
 public sealed partial class ReplicaGrain(
     LockServiceStorage storage,
@@ -81,7 +83,7 @@ public sealed partial class ReplicaGrain(
             Input(() => _core.Deactivating(Now));
         }
 
-        Input(() => _core.Stop("deactivated"));
+        Input(() => _core.Stop($"deactivated ({reason.ReasonCode}: {reason.Description})"));
         return Task.CompletedTask;
     }
 
