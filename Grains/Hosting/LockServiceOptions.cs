@@ -50,6 +50,13 @@ public sealed class LockServiceOptions : IValidatableObject
     /// </summary>
     public string[] ReplicaStorageConnectionStrings { get; set; } = [];
 
+    /// <summary>
+    /// Longest one storage request may take before it counts as failed (and is retried, up to 3 times, within a
+    /// second of back-off). A replica whose write fails stops and reloads from storage, so a short timeout turns a hung
+    /// storage endpoint into a fast failover rather than a stall.
+    /// </summary>
+    public TimeSpan StorageTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     [Required]
     public string TableName { get; set; } = "lockservicelog";
 
@@ -82,6 +89,11 @@ public sealed class LockServiceOptions : IValidatableObject
             yield return new ValidationResult(
                 $"ReplicaStorageConnectionStrings must be empty or hold one connection string per replica index ({ReplicasPerGroup}).",
                 [nameof(ReplicaStorageConnectionStrings)]);
+        }
+
+        if (StorageTimeout < TimeSpan.FromMilliseconds(100) || StorageTimeout > TimeSpan.FromMinutes(5))
+        {
+            yield return new ValidationResult("StorageTimeout must be between 100 ms and 5 min.", [nameof(StorageTimeout)]);
         }
 
         if (TickInterval < TimeSpan.FromMilliseconds(5) || TickInterval > TimeSpan.FromSeconds(5))

@@ -1,3 +1,4 @@
+using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
@@ -16,10 +17,33 @@ public sealed class LockServiceStorage
     public LockServiceStorage(IOptions<LockServiceOptions> options)
     {
         var o = options.Value;
-        Log = new TableServiceClient(o.StorageConnectionString).GetTableClient(o.TableName);
-        Snapshots = new BlobServiceClient(o.StorageConnectionString).GetBlobContainerClient(o.SnapshotContainer);
-        _perReplica = [.. o.ReplicaStorageConnectionStrings.Select(connection =>
-            (new TableServiceClient(connection).GetTableClient(o.TableName), new BlobServiceClient(connection).GetBlobContainerClient(o.SnapshotContainer)))];
+        (Log, Snapshots) = Clients(o.StorageConnectionString, o);
+        _perReplica = [.. o.ReplicaStorageConnectionStrings.Select(connection => Clients(connection, o))];
+    }
+
+    /// <summary>
+    /// Clients that fail fast and retry briefly. The Azure SDK's defaults (4 tries, 0.8 s doubling, 100 s per try) suit
+    /// batch jobs: a replica whose write began while storage was restarting slept through seconds of back-off after
+    /// storage answered again, and a hung storage endpoint held a write for 100 s. A replica gains nothing by waiting:
+    /// a failed write stops it and it reloads from storage, and Raft resends what a failure dropped.
+    /// </summary>
+    private static (TableClient Log, BlobContainerClient Snapshots) Clients(string connectionString, LockServiceOptions o)
+    {
+        var tableOptions = new TableClientOptions();
+        Configure(tableOptions.Retry, o);
+        var blobOptions = new BlobClientOptions();
+        Configure(blobOptions.Retry, o);
+        return (new TableServiceClient(connectionString, tableOptions).GetTableClient(o.TableName),
+            new BlobServiceClient(connectionString, blobOptions).GetBlobContainerClient(o.SnapshotContainer));
+    }
+
+    private static void Configure(RetryOptions retry, LockServiceOptions o)
+    {
+        retry.Mode = RetryMode.Exponential;
+        retry.MaxRetries = 3;
+        retry.Delay = TimeSpan.FromMilliseconds(50);
+        retry.MaxDelay = TimeSpan.FromMilliseconds(400);
+        retry.NetworkTimeout = o.StorageTimeout;
     }
 
     /// <summary>The shared account's log table (every replica's, unless per-replica accounts are configured).</summary>

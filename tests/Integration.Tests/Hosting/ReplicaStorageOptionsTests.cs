@@ -48,4 +48,14 @@ public sealed class ReplicaStorageOptionsTests
         Assert.Equal([20012, 20022, 20032], Enumerable.Range(0, 3).Select(i => storage.ForReplica(i).Log.Uri.Port));
         Assert.Equal([20010, 20020, 20030], Enumerable.Range(0, 3).Select(i => storage.ForReplica(i).Snapshots.Uri.Port));
     }
+
+    [Theory]
+    [InlineData(50)]
+    [InlineData(400_000)]
+    public void A_storage_timeout_outside_100_ms_to_5_min_is_refused(int milliseconds)
+    {
+        var results = Validate(new LockServiceOptions { StorageTimeout = TimeSpan.FromMilliseconds(milliseconds) });
+
+        Assert.Contains(results, r => r.MemberNames.Contains(nameof(LockServiceOptions.StorageTimeout)));
+    }
 }
