@@ -9,9 +9,9 @@ namespace LockService.Replica;
 public sealed partial class ReplicaCore
 {
     /// <summary>
-    /// The host's answer to <see cref="ReplicaOutbox.CheckPlacement"/>. Moves wait until the membership view is
-    /// stable for a few checks (flapping silos must not cause moves); a leader waits twice as long, so misplaced
-    /// followers move first, and then hands leadership over rather than moving itself.
+    /// The host's answer to <see cref="ReplicaOutbox.CheckPlacement"/>. A follower moves after
+    /// <see cref="ReplicaCoreOptions.MisplacedChecksBeforeMove"/> misplaced checks in a row and a leader after twice as
+    /// many, so misplaced followers move first; the leader then hands leadership over rather than moving itself.
     /// </summary>
     public void PlacementChecked(bool misplaced, TimeSpan now)
     {
