@@ -121,12 +121,25 @@ public static class ChaosRunner
         {
             await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next) is { Ticks: > 0 } wait ? wait : TimeSpan.Zero, cancellationToken);
 
-            // One fault at a time: a silo still restarting would turn the next kill into a double fault. On a starved
-            // machine silos can keep being evicted; then the run ends with what it has rather than failing.
+            // One fault at a time: a silo still restarting, or a replica not yet moved home, would turn the next kill
+            // into a double fault. On a starved machine silos can keep being evicted; then the run ends with what it
+            // has rather than failing.
             if (!await WaitAsync(() => supervisor.AllReady, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), faultsEnd), cancellationToken))
             {
                 options.Log("not every silo is back, and the fault window is over");
                 break;
+            }
+
+            var wholeSince = Stopwatch.GetTimestamp();
+            if (!await WaitAsync(nemesis.GroupWholeAsync, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), faultsEnd), cancellationToken))
+            {
+                options.Log("group 0 is not whole again (a leader, its replicas on distinct silos), and the fault window is over");
+                break;
+            }
+
+            if (Stopwatch.GetElapsedTime(wholeSince) > TimeSpan.FromSeconds(1))
+            {
+                options.Log($"group 0 whole again after waiting {Stopwatch.GetElapsedTime(wholeSince).TotalMilliseconds:0} ms");
             }
 
             var kind = options.Faults[index % options.Faults.Length];
@@ -175,10 +188,13 @@ public static class ChaosRunner
     private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>Polls <paramref name="condition"/> (the supervisor and the clients raise no event); false on timeout.</summary>
-    private static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+    private static Task<bool> WaitAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken) =>
+        WaitAsync(() => Task.FromResult(condition()), timeout, cancellationToken);
+
+    private static async Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + Ticks(timeout);
-        while (!condition())
+        while (!await condition())
         {
             if (Stopwatch.GetTimestamp() > deadline)
             {

@@ -70,6 +70,18 @@ internal sealed class Nemesis(
         }
     }
 
+    /// <summary>
+    /// Whether group 0 is whole again: a leader with a majority, and its replicas on distinct silos. Until a replica
+    /// that waited out a silo's absence on another replica's silo has moved home, one fault of that silo takes two
+    /// replicas: the next fault waits for this, so that each one is a single fault of a whole service.
+    /// </summary>
+    public async Task<bool> GroupWholeAsync()
+    {
+        var statuses = await probe.StatusesAsync(0, TimeSpan.FromSeconds(1));
+        return probe.Leader(statuses) is not null && statuses.All(s => s is not null)
+            && statuses.Select(s => s!.Silo).Distinct().Count() == Math.Min(statuses.Length, cluster.Silos.Count);
+    }
+
     private async Task<SiloProcess> LeaderSiloAsync()
     {
         var leader = probe.Leader(await probe.StatusesAsync(0, TimeSpan.FromSeconds(1)));
