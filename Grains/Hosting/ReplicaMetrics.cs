@@ -16,6 +16,7 @@ public sealed class ReplicaMetrics
         Expiries = meter.CreateCounter<long>("lockservice.session_expiries", description: "Sessions expired by the lease clock.");
         Proposals = meter.CreateCounter<long>("lockservice.proposals", description: "Commands proposed by leaders.");
         Fenced = meter.CreateCounter<long>("lockservice.fenced_activations", description: "Replica activations stopped by a refused conditional write.");
+        Forwarded = meter.CreateCounter<long>("lockservice.forwarded_calls", description: "Client calls a follower passed on to its leader (the client could not reach the leader itself).");
         PersistLatency = meter.CreateHistogram<double>("lockservice.persist_latency", unit: "ms", description: "Durable write of one Raft batch.");
     }
 
@@ -25,5 +26,6 @@ public sealed class ReplicaMetrics
     public Counter<long> Expiries { get; }
     public Counter<long> Proposals { get; }
     public Counter<long> Fenced { get; }
+    public Counter<long> Forwarded { get; }
     public Histogram<double> PersistLatency { get; }
 }

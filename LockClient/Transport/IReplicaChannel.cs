@@ -17,6 +17,12 @@ internal interface IReplicaChannel
     /// <summary>The number of groups and replicas per group.</summary>
     Task<LockTopology> ReadTopologyAsync();
 
+    /// <summary>
+    /// The same calls, asking a replica that is not the leader to pass them on to the leader it knows
+    /// (<see cref="ReplicaCallContext.ForwardToLeader"/>): for a leader the followers name but this client cannot reach.
+    /// </summary>
+    IReplicaChannel ViaFollower { get; }
+
     Task<SessionReply> OpenSessionAsync(int group, int replica, OpenSessionRequest request);
 
     Task<SessionReply> KeepAliveAsync(int group, int replica, KeepAliveRequest request);

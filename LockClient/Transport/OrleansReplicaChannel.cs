@@ -10,8 +10,10 @@ namespace LockService.Client.Transport;
 /// mean "this replica cannot take the call now" (for example <see cref="OrleansMessageRejectionException"/> while a
 /// dead silo is being evicted) become <see cref="ReplicaFailedException"/>; the routing is the core's.
 /// </summary>
-internal sealed class OrleansReplicaChannel(IReplicaResolver resolver) : IReplicaChannel
+internal sealed class OrleansReplicaChannel(IReplicaResolver resolver, bool forwardToLeader = false) : IReplicaChannel
 {
+    private OrleansReplicaChannel? _viaFollower;
+
     /// <summary>Failures of one call to one replica that mean "try another replica" rather than a bug in the request.</summary>
     internal static bool IsReplicaFailure(Exception e) =>
         e is TimeoutException or OrleansMessageRejectionException or GatewayTooBusyException or ClientNotAvailableException
@@ -19,6 +21,8 @@ internal sealed class OrleansReplicaChannel(IReplicaResolver resolver) : IReplic
         || (e is OrleansException && e is not OrleansConfigurationException);
 
     public Task<LockTopology> ReadTopologyAsync() => resolver.Directory().GetTopology();
+
+    public IReplicaChannel ViaFollower => forwardToLeader ? this : _viaFollower ??= new OrleansReplicaChannel(resolver, forwardToLeader: true);
 
     public Task<SessionReply> OpenSessionAsync(int group, int replica, OpenSessionRequest request) => Call(group, replica, r => r.OpenSession(request));
 
@@ -41,6 +45,12 @@ internal sealed class OrleansReplicaChannel(IReplicaResolver resolver) : IReplic
     {
         try
         {
+            if (forwardToLeader)
+            {
+                // Flows with this call only: an async method's changes to the request context end with it.
+                RequestContext.Set(ReplicaCallContext.ForwardToLeader, true);
+            }
+
             return await call(resolver.Replica(group, replica)).ConfigureAwait(false);
         }
         catch (Exception e) when (IsReplicaFailure(e))

@@ -178,7 +178,8 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
     /// request id, so it takes effect at most once) every quarter of <see cref="LockClientOptions.CallTimeout"/>: a
     /// follower answers NotLeader at once, with the new leader once one is elected. A leader that died with the
     /// call in flight never answers (Orleans does not fail a request forwarded to a silo that then dies), so this
-    /// is what bounds a failover to the election rather than to the call timeout.
+    /// is what bounds a failover to the election rather than to the call timeout. A follower that names the silent
+    /// replica itself as leader is asked to forward the request to it (<see cref="IReplicaChannel.ViaFollower"/>).
     /// </summary>
     /// <returns>The reply and the replica that gave it; or no reply and the replica said to lead now.</returns>
     /// <exception cref="TimeoutException">Nobody answered within <paramref name="callTimeout"/>.</exception>
@@ -224,6 +225,19 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                 if (hint >= 0 && hint < replicas && hint != replica)
                 {
                     return (null, hint);
+                }
+
+                if (hint == replica)
+                {
+                    // The follower names as leader the replica that stays silent to us: the path from this client to
+                    // it is broken (Orleans sends every call to one grain through one gateway, and that silo may be
+                    // paused or cut off), not the leader. The follower reaches it silo to silo: ask it to pass the
+                    // same request (same id: at most once) on.
+                    var forwarded = await call(channel.ViaFollower, probeTarget).WithTimeout(remaining, time, cancellationToken).ConfigureAwait(false);
+                    if (StatusAndHint(forwarded).Status != ReplyStatus.NotLeader)
+                    {
+                        return (forwarded, replica);
+                    }
                 }
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is TimeoutException or ReplicaFailedException)

@@ -1,6 +1,7 @@
 using LockService.Client;
 using LockService.Integration.Tests.Infrastructure;
 using LockService.Protocol;
+using Orleans.Runtime;
 
 namespace LockService.Integration.Tests.Replicas;
 
@@ -42,6 +43,45 @@ public sealed class ReplicaGroupTests(AzuriteFixture azurite)
         Assert.False((await grain.IsCurrent("orders", first.Token)).IsCurrent);
         var description = await grain.Describe("orders");
         Assert.Equal(second.Token, Assert.Single(description.Holders).Token);
+    }
+
+    [Fact]
+    public async Task A_follower_asked_to_forward_passes_the_call_to_its_leader_once()
+    {
+        await using var cluster = await LockServiceCluster.StartAsync(azurite);
+        var leader = await cluster.WaitForLeaderAsync();
+        var (_, leaderReplica) = LockGroups.ParseReplicaKey(leader.ReplicaKey);
+        var follower = cluster.ClientReplica(0, (leaderReplica + 1) % 3);
+        var client = Guid.NewGuid();
+
+        var (session, acquired, again) = await Forwarded(async () =>
+        {
+            var session = await follower.OpenSession(new OpenSessionRequest(new RequestId(client, 1), 5000));
+            var request = new AcquireRequest(new RequestId(client, 2), session.SessionId, "forwarded", LockMode.Exclusive, 0, 1000);
+            return (session, await follower.Acquire(request), await follower.Acquire(request));
+        });
+
+        Assert.Equal(ReplyStatus.Ok, session.Status);
+        Assert.Equal(ReplyStatus.Granted, acquired.Status);
+        Assert.Equal(acquired, again); // the leader deduplicates a forwarded request like any other
+        var described = await cluster.ClientReplica(0, leaderReplica).Describe("forwarded");
+        Assert.Equal(acquired.Token, Assert.Single(described.Holders).Token);
+
+        // Without the request, the follower still only redirects.
+        Assert.Equal(ReplyStatus.NotLeader, (await follower.Describe("forwarded")).Status);
+    }
+
+    private static async Task<T> Forwarded<T>(Func<Task<T>> calls)
+    {
+        RequestContext.Set(ReplicaCallContext.ForwardToLeader, true);
+        try
+        {
+            return await calls();
+        }
+        finally
+        {
+            RequestContext.Remove(ReplicaCallContext.ForwardToLeader);
+        }
     }
 
     [Fact]

@@ -14,6 +14,13 @@ internal sealed class SimReplicaChannel(LeaseWorld world, SimClient client) : IR
 {
     public Task<LockTopology> ReadTopologyAsync() => Task.FromResult(new LockTopology(1, world.Sim.Replicas.Count));
 
+    /// <summary>
+    /// Not simulated: a simulated follower answers NotLeader as usual, and the router falls back to waiting and
+    /// probing. Forwarding only carries the same request (same id) along another path, which the lossy network's
+    /// delays and duplicates already cover; the sweep's safety checks do not depend on the path.
+    /// </summary>
+    public IReplicaChannel ViaFollower => this;
+
     public Task<SessionReply> OpenSessionAsync(int group, int replica, OpenSessionRequest request)
     {
         var session = client.OnOpenSending(request.Request);

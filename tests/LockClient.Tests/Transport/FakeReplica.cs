@@ -9,6 +9,12 @@ internal sealed class FakeReplica(string key) : ILockReplicaGrain
 
     public int Calls { get; private set; }
 
+    /// <summary>Calls that asked this replica to pass them on to its leader (<see cref="ReplicaCallContext.ForwardToLeader"/>).</summary>
+    public int ForwardRequests { get; private set; }
+
+    /// <summary>What a call asking to be forwarded does (as a follower that reaches the leader would); null: as any call.</summary>
+    public Func<Task<object>>? WhenForwarded { get; set; }
+
     /// <summary>What the next call does; by default: answer as the leader.</summary>
     public Func<Task<object>> Behaviour { get; set; } = () => Task.FromResult<object>(ReplyStatus.Ok);
 
@@ -43,7 +49,9 @@ internal sealed class FakeReplica(string key) : ILockReplicaGrain
     private async Task<T> Answer<T>(Func<ReplyStatus, int, T> reply)
     {
         Calls++;
-        var outcome = await Behaviour();
+        var forward = Orleans.Runtime.RequestContext.Get(ReplicaCallContext.ForwardToLeader) is not null;
+        ForwardRequests += forward ? 1 : 0;
+        var outcome = await (forward && WhenForwarded is { } forwarded ? forwarded() : Behaviour());
         return outcome switch
         {
             (ReplyStatus status, int hint) => reply(status, hint),

@@ -83,6 +83,41 @@ public sealed class ReplicaRouterTests
     }
 
     [Fact]
+    public async Task A_leader_that_its_followers_name_but_this_client_cannot_reach_is_reached_through_a_follower()
+    {
+        // The leader lives, but every call of this client to it goes through a gateway silo that is paused.
+        _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
+        _grains.Replicas[0][1].Behaviour = FakeReplica.NotLeader(0);
+        _grains.Replicas[0][1].WhenForwarded = () => Task.FromResult<object>(ReplyStatus.Ok);
+        _grains.Replicas[0][2].Behaviour = FakeReplica.NotLeader(0);
+        _grains.Replicas[0][2].WhenForwarded = () => Task.FromResult<object>(ReplyStatus.Ok);
+
+        var started = _time.GetTimestamp();
+        var call = _transport.ReleaseAsync(0, new ReleaseRequest(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", default), Ct);
+        await Harness(call);
+
+        Assert.Equal(ReplyStatus.Ok, (await call).Status);
+        Assert.True(_time.GetElapsedTime(started) < TimeSpan.FromSeconds(5) / 2, $"took {_time.GetElapsedTime(started)} of fake time");
+        Assert.Equal(1, _grains.Replicas[0].Sum(r => r.ForwardRequests));
+        Assert.Equal(0, _transport.LeaderGuess(0)); // still the leader: only the path to it was broken
+    }
+
+    [Fact]
+    public async Task A_follower_is_asked_to_forward_only_when_it_names_the_silent_replica_as_leader()
+    {
+        _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
+        _grains.Replicas[0][1].Behaviour = FakeReplica.NotLeader(-1); // no leader known yet
+        _grains.Replicas[0][2].Behaviour = FakeReplica.NotLeader(-1);
+
+        var call = _transport.ReleaseAsync(0, new ReleaseRequest(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", default), Ct);
+        await Harness(call);
+        var reply = await call;
+
+        Assert.NotEqual(ReplyStatus.Ok, reply.Status);
+        Assert.Equal(0, _grains.Replicas[0].Sum(r => r.ForwardRequests));
+    }
+
+    [Fact]
     public async Task When_no_replica_answers_as_leader_the_reply_is_Unavailable()
     {
         foreach (var replica in _grains.Replicas[0])
