@@ -34,6 +34,12 @@ public static class LockServiceSiloBuilderExtensions
         {
             o.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.LRU;
             o.MaximumCacheTTL = TimeSpan.FromMinutes(30);
+
+            // The strongly consistent directory (ReplicaDirectory) holds a crashed silo's grains for up to 30 s, so
+            // that no second activation starts while the silo might still run. Replicas need no such hold: their
+            // storage fences a stale activation (ReplicaStore) and they tolerate a duplicate by design. With the hold,
+            // a killed silo's replica stayed down until the silo came back, and the group ran without redundancy.
+            o.RangeLeaseDuration = TimeSpan.Zero;
         });
         ReplicaDirectory.Add(builder);
         builder.Services.AddSingleton<LockServiceStorage>();
