@@ -72,11 +72,11 @@ public sealed class LockClientOptions
     public TimeSpan LeaseSafetyMargin { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The keepalive interval in effect: <see cref="KeepAliveInterval"/> or a third of the TTL.</summary>
-    public TimeSpan EffectiveKeepAliveInterval => KeepAliveInterval ?? SessionTtl / 3;
+    internal TimeSpan EffectiveKeepAliveInterval => KeepAliveInterval ?? SessionTtl / 3;
 
     /// <summary>How long the client trusts a session after sending an acknowledged keepalive, for a given TTL.</summary>
     /// <param name="ttl">The TTL the service granted.</param>
     /// <returns><c>ttl · (1 − ε) − 1 ms − margin</c>, never negative: the service's formula
     /// (<see cref="Leases.ClientLease"/>; the 1 ms covers its rounding of lease-clock values to whole milliseconds).</returns>
-    public TimeSpan LocalLeaseFor(TimeSpan ttl) => Leases.ClientLease.For(ttl, ClockRateBound, LeaseSafetyMargin);
+    internal TimeSpan LocalLeaseFor(TimeSpan ttl) => Leases.ClientLease.For(ttl, ClockRateBound, LeaseSafetyMargin);
 }
