@@ -108,7 +108,23 @@ internal static class Commands
             var info = await locks.DescribeAsync(name, ct) ?? new LockInfo(name, [], []);
             if (json)
             {
-                Console.WriteLine(JsonSerializer.Serialize(info, Indented));
+                // The same shape as watch's lines: modes and tokens as people write them, TTLs in seconds.
+                Console.WriteLine(JsonSerializer.Serialize(
+                    new
+                    {
+                        name = info.Name,
+                        held = info.IsHeld,
+                        maxCount = info.MaxCount,
+                        holders = info.Holders.Select(h => new
+                        {
+                            mode = h.Mode.ToString(),
+                            token = h.Token.ToString(),
+                            session = h.SessionId,
+                            sessionTtlSeconds = Math.Round(h.SessionRemainingTtl.TotalSeconds, 1),
+                        }),
+                        waiters = info.Waiters.Select(w => new { position = w.Position + 1, mode = w.Mode.ToString(), session = w.SessionId }),
+                    },
+                    Indented));
                 return 0;
             }
 
@@ -166,19 +182,19 @@ internal static class Commands
         }
     }
 
-    public static async Task<int> GetJsonAsync(Uri silo, string path, CancellationToken ct)
+    public static async Task<int> GetJsonAsync(Uri silo, string? apiKey, string path, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = silo, Timeout = TimeSpan.FromSeconds(10) };
+        using var http = SiloHttp.Create(silo, apiKey, TimeSpan.FromSeconds(10));
         try
         {
             using var document = JsonDocument.Parse(await http.GetStringAsync(path, ct));
             Console.WriteLine(JsonSerializer.Serialize(document.RootElement, Indented));
-            return 0;
+            return ExitCodes.Done;
         }
         catch (HttpRequestException e)
         {
             await Console.Error.WriteLineAsync($"lockctl: {silo}{path.TrimStart('/')}: {e.Message}");
-            return 1;
+            return SiloHttp.ExitCodeOf(e);
         }
     }
 }
