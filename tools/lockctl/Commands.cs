@@ -33,6 +33,11 @@ internal static class Commands
             var code = command.Length > 0
                 ? await RunUnderLockAsync(handle, command, ct)
                 : await HoldAsync(handle, hold, ct);
+            if (code != Lost && !await ReleasedAsync(handle))
+            {
+                code = Lost;
+            }
+
             var outcome = code == Lost ? "lost" : "released";
             Console.WriteLine(json ? Event(outcome, name, handle.Token) : $"{outcome} {name} token {handle.Token}");
             return code;
@@ -46,6 +51,23 @@ internal static class Commands
         {
             await locks.DisposeAsync();
             await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Releases before saying so. False when the service says the lock was no longer this holder's: taken by an
+    /// operator's force-release (which the session outlives, so nothing fired LostToken) or lost unnoticed.
+    /// </summary>
+    private static async Task<bool> ReleasedAsync(LockHandle handle)
+    {
+        try
+        {
+            await handle.ReleaseAsync(CancellationToken.None);
+            return true;
+        }
+        catch (Exception e) when (e is LockNotHeldException or StaleFencingTokenException)
+        {
+            return false;
         }
     }
 

@@ -5,6 +5,7 @@ using LockService.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Orleans.Configuration;
 
 namespace LockService.Cli;
@@ -13,16 +14,17 @@ namespace LockService.Cli;
 /// Where the cluster is: the same identity and membership table as the silos (README, "Configuration"), and TLS to
 /// the gateways when <paramref name="Tls"/> is set (a cluster with <c>LockService:Tls:Enabled</c>).
 /// </summary>
-internal sealed record Connection(string Storage, string ClusterId, string ServiceId, TimeSpan SessionTtl, bool Verbose, LockServiceTlsOptions? Tls = null)
+/// <param name="ConnectTimeout">Orleans' client retries its gateways for as long as it is let; a script wants exit code 1 instead of a hang.</param>
+internal sealed record Connection(
+    string Storage, string ClusterId, string ServiceId, TimeSpan SessionTtl, bool Verbose, TimeSpan ConnectTimeout, LockServiceTlsOptions? Tls = null)
 {
-    // Orleans' client retries its gateways for as long as it is let; a script wants exit code 1 instead of a hang.
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
-
     /// <summary>An Orleans client of the cluster with the SDK. Orleans' transient connection warnings stay quiet unless verbose.</summary>
     public async Task<IHost> ConnectAsync(CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        // Logs go to standard error: standard output is lockctl's own lines (or JSON) that scripts read.
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(Verbose ? LogLevel.Debug : LogLevel.Warning);
         if (!Verbose)
         {

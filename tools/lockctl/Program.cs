@@ -55,9 +55,13 @@ var tlsCertificate = new Option<string?>("--tls-certificate")
     Recursive = true,
 };
 
-var root = new RootCommand("lockctl: the LockService command line") { storage, clusterId, serviceId, url, verbose, json, apiKey, tlsCa, tlsCertificate };
+var connectTimeout = DurationOption("--connect-timeout", "How long the client commands try to reach a gateway before they exit 1", TimeSpan.FromSeconds(30));
+connectTimeout.Recursive = true;
+
+var root = new RootCommand("lockctl: the LockService command line") { storage, clusterId, serviceId, url, verbose, json, apiKey, tlsCa, tlsCertificate, connectTimeout };
 Connection ConnectionOf(ParseResult parse, TimeSpan? ttl = null) => new(
     parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, ttl ?? TimeSpan.FromSeconds(10), parse.GetValue(verbose),
+    parse.GetValue(connectTimeout) ?? TimeSpan.FromSeconds(30),
     parse.GetValue(tlsCa) is { Length: > 0 } ca
         ? new LockServiceTlsOptions
         {

@@ -30,6 +30,8 @@ internal static class Lockctl
         start.ArgumentList.Add(cluster.Name);
         start.ArgumentList.Add("--service-id");
         start.ArgumentList.Add(cluster.Name);
+        start.ArgumentList.Add("--connect-timeout"); // a loaded test machine can take well over the default 30 s
+        start.ArgumentList.Add("3m");
         return Process.Start(start) ?? throw new InvalidOperationException("could not start lockctl");
     }
 

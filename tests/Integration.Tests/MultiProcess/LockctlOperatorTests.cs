@@ -128,6 +128,18 @@ public sealed class LockctlOperatorTests(AzuriteFixture azurite)
             Assert.True(next.Token > third.Token, $"{next.Token} should exceed {third.Token}");
         }
 
+        // A lockctl acquire whose lock an operator took meanwhile finds out when it releases: "lost", exit 3.
+        using (var holder = Lockctl.Start(cluster, "acquire", "jobs/held"))
+        {
+            Assert.StartsWith("acquired jobs/held token ", await ReadLineAsync(holder));
+            var taken = await RunAsync(cluster, "admin", "force-release", "jobs/held", "--url", url, "--api-key", Key);
+            Assert.True(taken.Code == 0, taken.ToString());
+            holder.StandardInput.Close(); // let go
+            Assert.StartsWith("lost jobs/held token ", await ReadLineAsync(holder));
+            await holder.WaitForExitAsync(Ct);
+            Assert.Equal(3, holder.ExitCode);
+        }
+
         // admin transfer: refused without the key; with it, leadership moves and status is healthy again.
         Assert.Equal(6, (await RunAsync(cluster, "admin", "transfer", "--group", "0", "--url", url)).Code);
         var transfer = await RunAsync(cluster, "admin", "transfer", "--group", "0", "--url", url, "--api-key", Key, "--json");
