@@ -61,7 +61,7 @@ public sealed class LockctlOperatorTests(AzuriteFixture azurite)
         Assert.True(keyed.Code == 0, keyed.ToString());
 
         // describe --json: the holder with its token.
-        var held = await locks.AcquireAsync(Name, TimeSpan.FromSeconds(10), cancellationToken: Ct);
+        var held = await locks.AcquireAsync(Name, TimeSpan.FromSeconds(60), cancellationToken: Ct);
         var described = await RunAsync(cluster, "describe", Name, "--json");
         Assert.True(described.Code == 0, described.ToString());
         using (var document = JsonDocument.Parse(described.Out))
@@ -87,7 +87,7 @@ public sealed class LockctlOperatorTests(AzuriteFixture azurite)
         }
 
         // release by token: 6 without the key (nothing changes), 5 for a grant nobody holds, 0 when it releases.
-        var again = await locks.AcquireAsync(Name, TimeSpan.FromSeconds(10), cancellationToken: Ct);
+        var again = await locks.AcquireAsync(Name, TimeSpan.FromSeconds(60), cancellationToken: Ct);
         Assert.Equal(6, (await RunAsync(cluster, "release", Name, "--token", again.Token.ToString(), "--url", url)).Code);
         Assert.Equal(6, (await RunAsync(cluster, "release", Name, "--token", again.Token.ToString(), "--url", url, "--api-key", "wrong")).Code);
         Assert.Equal(again.Token, Assert.Single((await locks.DescribeAsync(Name, Ct))!.Holders).Token);
@@ -100,7 +100,7 @@ public sealed class LockctlOperatorTests(AzuriteFixture azurite)
         await again.DisposeAsync();
 
         // admin force-release --json: the released token, and the next grant is higher.
-        var third = await locks.AcquireAsync(Name, TimeSpan.FromSeconds(10), cancellationToken: Ct);
+        var third = await locks.AcquireAsync(Name, TimeSpan.FromSeconds(60), cancellationToken: Ct);
 
         // list PREFIX: every group's locks with that prefix, with holders and the newest token.
         var listed = await RunAsync(cluster, "list", "jobs/", "--url", url, "--json");
@@ -123,7 +123,7 @@ public sealed class LockctlOperatorTests(AzuriteFixture azurite)
         }
 
         await third.DisposeAsync();
-        await using (var next = await locks.AcquireAsync(Name, TimeSpan.FromSeconds(30), cancellationToken: Ct))
+        await using (var next = await locks.AcquireAsync(Name, TimeSpan.FromSeconds(60), cancellationToken: Ct))
         {
             Assert.True(next.Token > third.Token, $"{next.Token} should exceed {third.Token}");
         }

@@ -27,14 +27,17 @@ public sealed partial class PublishedHolderTests(AzuriteFixture azurite)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var cluster = await SiloProcessCluster.StartAsync(
-            new SiloProcessOptions { StorageConnectionString = azurite.ConnectionString, StartTimeout = TimeSpan.FromSeconds(150) }, ct);
-        using var client = await ClusterClientHost.StartAsync(cluster, services => services.AddLockClient(o => o.SessionTtl = TimeSpan.FromSeconds(10)), cancellationToken: Ct);
+            // One silo (it hosts all three replicas) serves every page; fewer processes start faster on a loaded machine.
+            new SiloProcessOptions { StorageConnectionString = azurite.ConnectionString, Silos = 1, StartTimeout = TimeSpan.FromSeconds(150) }, ct);
+        // A long session TTL: on a loaded machine a 10 s session can expire during the probing, and a closed session would
+        // make "refused" and "not open any more" indistinguishable.
+        using var client = await ClusterClientHost.StartAsync(cluster, services => services.AddLockClient(o => o.SessionTtl = TimeSpan.FromMinutes(2)), cancellationToken: Ct);
         var grains = client.Services.GetRequiredService<IClusterClient>();
         var locks = client.Services.GetRequiredService<ILockClient>();
         var probe = SecurityProbe.Of(grains, await new ReplicaProbe(grains).WaitForLeaderAsync(timeout: TimeSpan.FromSeconds(60), cancellationToken: Ct));
 
         // The holder through the SDK; the waiter with raw calls, so that its key is known here and nowhere else.
-        var held = await locks.AcquireAsync(Name, TimeSpan.FromSeconds(10), cancellationToken: Ct);
+        var held = await locks.AcquireAsync(Name, TimeSpan.FromSeconds(60), cancellationToken: Ct);
         var waiterKey = Guid.NewGuid();
         var waiterSession = await probe.Ask(g => g.OpenSession(new OpenSessionRequest(new RequestId(waiterKey, 1), 600_000)));
         Assert.Equal(ReplyStatus.Ok, waiterSession.Status);
