@@ -100,6 +100,10 @@ echo "LockService is running with $silos silos (logs in .data/logs/)."
 for ((i = 0; i < silos; i++)); do
   echo "  silo $i: dashboard http://127.0.0.1:$((8080 + i))/dashboard  leases http://127.0.0.1:$((8080 + i))/leases  gateway 127.0.0.1:$((30000 + i))  pid $(cat "$data/silo-$i.pid")"
 done
+if [[ "${TLS:-0}" == "1" ]]; then
+  echo "TLS: clients (samples/LockSample, lockctl, your app binding LockClient:Tls) need the CA and a certificate; in their shell:"
+  echo "  export LockClient__Tls__Enabled=true LockClient__Tls__TrustedCertificatePath=$tls/ca.cer LockClient__Tls__CertificatePath=$tls/node.pfx"
+fi
 echo "Kill any silo (kill -9 \$(cat .data/silo-N.pid)): the others carry on, and it is restarted. Press Ctrl+C to stop everything."
 # Keep running until Ctrl+C; the supervisors restart silos that exit.
 sleep infinity &

@@ -1,12 +1,15 @@
 using LockService.Client;
 using LockService.Protocol;
+using LockService.Security;
 
 namespace LockService.Hosting;
 
 /// <summary>
-/// Operators' actions on a group, sent to its leader (any other replica answers NotLeader with a hint). Silo-side
-/// only, not in the client package: the silo's admin API authorizes them (LockService:Admin:ApiKey) before calling.
+/// Operators' actions on a group, sent to its leader (any other replica answers NotLeader with a hint). Silo-only:
+/// the silo's admin API authorizes them (LockService:Admin:ApiKey) before calling, and a gateway client that declares
+/// this interface itself (it is not in the client package, but its alias is all a call needs) must not get around that.
 /// </summary>
+[SiloOnly]
 [Alias("LockService.IReplicaAdminGrain")]
 public interface IReplicaAdminGrain : IGrainWithStringKey
 {

@@ -1,5 +1,6 @@
 using LockService.Hosting;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace LockService.Silo.Hosting;
@@ -10,6 +11,9 @@ namespace LockService.Silo.Hosting;
 /// </summary>
 public static class MetricsExport
 {
+    /// <summary>The OpenTelemetry service name of a silo (its metrics' target_info and its spans), unless OTEL_SERVICE_NAME is set.</summary>
+    public const string ServiceName = "LockService.Silo";
+
     /// <summary>Orleans' meter (messaging, grains, membership, ...).</summary>
     public const string OrleansMeterName = "Microsoft.Orleans";
 
@@ -20,6 +24,14 @@ public static class MetricsExport
     public static IServiceCollection AddLockServiceMetrics(this IServiceCollection services, string? otlpEndpoint = null)
     {
         services.AddOpenTelemetry()
+            .ConfigureResource(resource =>
+            {
+                // Without a name every series and span says "unknown_service:dotnet"; OTEL_SERVICE_NAME still wins.
+                if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME")))
+                {
+                    resource.AddService(ServiceName);
+                }
+            })
             .WithMetrics(metrics => metrics
                 .AddMeter(ReplicaMetrics.MeterName, OrleansMeterName)
                 .AddPrometheusExporter())

@@ -7,6 +7,9 @@ using System.Globalization;
 using System.Net;
 using Azure.Data.Tables;
 using LockService.Client;
+using LockService.Client.Hosting;
+using LockService.Security;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -41,6 +44,13 @@ builder.UseOrleansClient(client =>
     {
         // The silos' own membership table on Azurite: finds every live gateway, however many silos run.
         client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
+    }
+
+    // A TLS cluster (TLS=1 bash tools/run.sh): LockClient__Tls__Enabled=true, LockClient__Tls__TrustedCertificatePath
+    // and LockClient__Tls__CertificatePath, as tools/run.sh prints them (docs/SECURITY.md).
+    if (builder.Configuration.GetSection("LockClient:Tls").Get<LockServiceTlsOptions>() is { Enabled: true } tls)
+    {
+        client.UseLockServiceTls(tls);
     }
 });
 builder.Services.AddLockClient(o => o.SessionTtl = TimeSpan.FromSeconds(10));

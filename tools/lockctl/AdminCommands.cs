@@ -93,16 +93,7 @@ internal static class AdminCommands
         }
     }
 
-    private static HttpClient Client(Uri silo, string? apiKey)
-    {
-        var http = new HttpClient { BaseAddress = silo, Timeout = TimeSpan.FromSeconds(30) };
-        if (!string.IsNullOrEmpty(apiKey))
-        {
-            http.DefaultRequestHeaders.Add("X-LockService-Key", apiKey);
-        }
-
-        return http;
-    }
+    private static HttpClient Client(Uri silo, string? apiKey) => SiloHttp.Create(silo, apiKey, TimeSpan.FromSeconds(30));
 
     private static string? Text(JsonElement body, string property) =>
         body.ValueKind == JsonValueKind.Object && body.TryGetProperty(property, out var value) && value.ValueKind != JsonValueKind.Null ? value.ToString() : null;

@@ -33,6 +33,11 @@ internal static class Commands
             var code = command.Length > 0
                 ? await RunUnderLockAsync(handle, command, ct)
                 : await HoldAsync(handle, hold, ct);
+            if (code != Lost && !await ReleasedAsync(handle))
+            {
+                code = Lost;
+            }
+
             var outcome = code == Lost ? "lost" : "released";
             Console.WriteLine(json ? Event(outcome, name, handle.Token) : $"{outcome} {name} token {handle.Token}");
             return code;
@@ -46,6 +51,23 @@ internal static class Commands
         {
             await locks.DisposeAsync();
             await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Releases before saying so. False when the service says the lock was no longer this holder's: taken by an
+    /// operator's force-release (which the session outlives, so nothing fired LostToken) or lost unnoticed.
+    /// </summary>
+    private static async Task<bool> ReleasedAsync(LockHandle handle)
+    {
+        try
+        {
+            await handle.ReleaseAsync(CancellationToken.None);
+            return true;
+        }
+        catch (Exception e) when (e is LockNotHeldException or StaleFencingTokenException)
+        {
+            return false;
         }
     }
 
@@ -108,7 +130,23 @@ internal static class Commands
             var info = await locks.DescribeAsync(name, ct) ?? new LockInfo(name, [], []);
             if (json)
             {
-                Console.WriteLine(JsonSerializer.Serialize(info, Indented));
+                // The same shape as watch's lines: modes and tokens as people write them, TTLs in seconds.
+                Console.WriteLine(JsonSerializer.Serialize(
+                    new
+                    {
+                        name = info.Name,
+                        held = info.IsHeld,
+                        maxCount = info.MaxCount,
+                        holders = info.Holders.Select(h => new
+                        {
+                            mode = h.Mode.ToString(),
+                            token = h.Token.ToString(),
+                            session = h.SessionId,
+                            sessionTtlSeconds = Math.Round(h.SessionRemainingTtl.TotalSeconds, 1),
+                        }),
+                        waiters = info.Waiters.Select(w => new { position = w.Position + 1, mode = w.Mode.ToString(), session = w.SessionId }),
+                    },
+                    Indented));
                 return 0;
             }
 
@@ -166,19 +204,19 @@ internal static class Commands
         }
     }
 
-    public static async Task<int> GetJsonAsync(Uri silo, string path, CancellationToken ct)
+    public static async Task<int> GetJsonAsync(Uri silo, string? apiKey, string path, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = silo, Timeout = TimeSpan.FromSeconds(10) };
+        using var http = SiloHttp.Create(silo, apiKey, TimeSpan.FromSeconds(10));
         try
         {
             using var document = JsonDocument.Parse(await http.GetStringAsync(path, ct));
             Console.WriteLine(JsonSerializer.Serialize(document.RootElement, Indented));
-            return 0;
+            return ExitCodes.Done;
         }
         catch (HttpRequestException e)
         {
             await Console.Error.WriteLineAsync($"lockctl: {silo}{path.TrimStart('/')}: {e.Message}");
-            return 1;
+            return SiloHttp.ExitCodeOf(e);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LockService.Cli;
+using LockService.Security;
 
 // lockctl: acquire a lock (hold it, or run a command under it), release, describe, watch a lock, check a token,
 // list groups and locks, the cluster's status, and operators' admin actions. Exit codes: see ExitCodes.cs
@@ -12,24 +13,70 @@ var storage = new Option<string>("--storage")
 };
 var clusterId = new Option<string>("--cluster-id") { Description = "Orleans ClusterId", DefaultValueFactory = _ => "lockservice-dev", Recursive = true };
 var serviceId = new Option<string>("--service-id") { Description = "Orleans ServiceId", DefaultValueFactory = _ => "lockservice", Recursive = true };
-var url = new Option<Uri>("--url") { Description = "A silo's HTTP address, for groups and list", DefaultValueFactory = _ => new Uri("http://127.0.0.1:8080"), Recursive = true };
+var url = new Option<Uri>("--url")
+{
+    Description = "A silo's HTTP address, for groups, list, status, release and admin",
+    DefaultValueFactory = _ => new Uri("http://127.0.0.1:8080"),
+    // System.CommandLine has no converter for Uri: without this parser every --url was a parse error (exit 1).
+    CustomParser = result =>
+    {
+        var text = result.Tokens.Single().Value;
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+        {
+            return uri;
+        }
+
+        result.AddError($"--url: '{text}' is not an http(s) address (e.g. http://127.0.0.1:8081).");
+        return null;
+    },
+    Recursive = true,
+};
 var verbose = new Option<bool>("--verbose") { Description = "Log Orleans' own messages too", Recursive = true };
 var json = new Option<bool>("--json") { Description = "Print JSON (one object, or one per line for acquire and watch)", Recursive = true };
 var apiKey = new Option<string?>("--api-key")
 {
-    Description = "The silo's admin API key (env LOCKSERVICE_API_KEY), for release and admin",
+    Description = "The silo's admin API key (env LOCKSERVICE_API_KEY), for release and admin; the admin or read key for groups, list and status on a silo with a read key",
     DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LOCKSERVICE_API_KEY"),
     Recursive = true,
 };
 
-var root = new RootCommand("lockctl: the LockService command line") { storage, clusterId, serviceId, url, verbose, json, apiKey };
+// TLS to the gateways: the same LockClient__Tls__* variables as the sample's (docs/SECURITY.md), or these options.
+var tlsOn = string.Equals(Environment.GetEnvironmentVariable("LockClient__Tls__Enabled"), "true", StringComparison.OrdinalIgnoreCase);
+var tlsCa = new Option<string?>("--tls-ca")
+{
+    Description = "The cluster's trusted root certificate (.cer); turns TLS on (env LockClient__Tls__TrustedCertificatePath with LockClient__Tls__Enabled=true)",
+    DefaultValueFactory = _ => tlsOn ? Environment.GetEnvironmentVariable("LockClient__Tls__TrustedCertificatePath") : null,
+    Recursive = true,
+};
+var tlsCertificate = new Option<string?>("--tls-certificate")
+{
+    Description = "This client's certificate (.pfx), when the cluster requires one (env LockClient__Tls__CertificatePath; password in LockClient__Tls__CertificatePassword)",
+    DefaultValueFactory = _ => tlsOn ? Environment.GetEnvironmentVariable("LockClient__Tls__CertificatePath") : null,
+    Recursive = true,
+};
+
+var connectTimeout = DurationOption("--connect-timeout", "How long the client commands try to reach a gateway before they exit 1", TimeSpan.FromSeconds(30));
+connectTimeout.Recursive = true;
+
+var root = new RootCommand("lockctl: the LockService command line") { storage, clusterId, serviceId, url, verbose, json, apiKey, tlsCa, tlsCertificate, connectTimeout };
 Connection ConnectionOf(ParseResult parse, TimeSpan? ttl = null) => new(
-    parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, ttl ?? TimeSpan.FromSeconds(10), parse.GetValue(verbose));
+    parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, ttl ?? TimeSpan.FromSeconds(10), parse.GetValue(verbose),
+    parse.GetValue(connectTimeout) ?? TimeSpan.FromSeconds(30),
+    parse.GetValue(tlsCa) is { Length: > 0 } ca
+        ? new LockServiceTlsOptions
+        {
+            Enabled = true,
+            TrustedCertificatePath = ca,
+            CertificatePath = parse.GetValue(tlsCertificate) ?? "",
+            CertificatePassword = Environment.GetEnvironmentVariable("LockClient__Tls__CertificatePassword"),
+        }
+        : null);
 
 var name = new Argument<string>("name") { Description = "The lock's name" };
 
 // acquire
 var timeout = DurationOption("--timeout", "How long to wait for the lock (FIFO); 0 tries once", TimeSpan.FromSeconds(30));
+timeout.Aliases.Add("--wait");
 var hold = DurationOption("--hold", "Hold for this long, then release (default: until Ctrl+C or standard input closes)", null);
 var ttl = DurationOption("--ttl", "Session TTL: how long the service keeps the lock if this process dies", TimeSpan.FromSeconds(10));
 var shared = new Option<bool>("--shared") { Description = "Take the lock in shared mode" };
@@ -68,20 +115,21 @@ watch.SetAction((parse, ct) => WatchCommand.RunAsync(ConnectionOf(parse), parse.
 root.Subcommands.Add(watch);
 
 // status
-var status = new Command("status", "Groups with their leaders and replicas, and silos (exit 1 when a group has no leader)");
-status.SetAction((parse, ct) => StatusCommand.RunAsync(parse.GetValue(url)!, parse.GetValue(json), ct));
+var status = new Command("status", "Groups with their leaders and replicas, and silos (exit 1 when a group has had no leader for 5 s)");
+status.SetAction((parse, ct) => StatusCommand.RunAsync(parse.GetValue(url)!, parse.GetValue(apiKey), parse.GetValue(json), ct));
 root.Subcommands.Add(status);
 
 // groups and list (through a silo's JSON API)
 var groups = new Command("groups", "Each group's leader, term and replicas (from a silo's /api/groups)");
-groups.SetAction((parse, ct) => Commands.GetJsonAsync(parse.GetValue(url)!, "/api/groups", ct));
+groups.SetAction((parse, ct) => Commands.GetJsonAsync(parse.GetValue(url)!, parse.GetValue(apiKey), "/api/groups", ct));
 root.Subcommands.Add(groups);
 
-var group = new Option<int>("--group") { Description = "The group", DefaultValueFactory = _ => 0 };
-var prefix = new Option<string>("--prefix") { Description = "Only names that start with this", DefaultValueFactory = _ => "" };
-var list = new Command("list", "Locks of a group, in name order (from a silo's /api/groups/{g}/locks)") { group, prefix };
-list.SetAction((parse, ct) => Commands.GetJsonAsync(
-    parse.GetValue(url)!, $"/api/groups/{parse.GetValue(group)}/locks?prefix={Uri.EscapeDataString(parse.GetValue(prefix)!)}", ct));
+var group = new Option<int?>("--group") { Description = "Only this group (default: every group)" };
+var prefix = new Option<string>("--prefix") { Description = "Only names that start with this (or give it as the argument)", DefaultValueFactory = _ => "" };
+var prefixArgument = new Argument<string?>("prefix") { Description = "Only names that start with this", Arity = ArgumentArity.ZeroOrOne };
+var list = new Command("list", "Locks in name order, with holders, waiters and newest token (every group, read through its leader)") { prefixArgument, group, prefix };
+list.SetAction((parse, ct) => ListCommand.RunAsync(
+    parse.GetValue(url)!, parse.GetValue(apiKey), parse.GetValue(group), parse.GetValue(prefixArgument) ?? parse.GetValue(prefix)!, parse.GetValue(json), ct));
 root.Subcommands.Add(list);
 
 // admin: operators' actions through a silo's admin API (--url), authorized by --api-key
@@ -112,7 +160,23 @@ undrain.SetAction((parse, ct) => AdminCommands.DrainAsync(
 admin.Subcommands.Add(undrain);
 root.Subcommands.Add(admin);
 
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+try
+{
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e)
+{
+    // One line for scripts and people; the stack trace only with --verbose.
+    await Console.Error.WriteLineAsync(e switch
+    {
+        ClusterUnreachableException => $"lockctl: {e.Message}",
+        OperationCanceledException => "lockctl: cancelled",
+        _ when parsed.GetValue(verbose) => $"lockctl: {e}",
+        _ => $"lockctl: {e.GetType().Name}: {e.Message}",
+    });
+    return ExitCodes.Error;
+}
 
 static Option<TimeSpan?> DurationOption(string optionName, string description, TimeSpan? defaultValue) => new(optionName)
 {

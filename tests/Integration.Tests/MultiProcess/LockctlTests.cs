@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using LockService.Client;
 using LockService.Integration.Tests.Client;
 using LockService.Integration.Tests.Infrastructure;
@@ -59,33 +58,5 @@ public sealed class LockctlTests(AzuriteFixture azurite)
         throw new InvalidOperationException($"lockctl exited ({process.ExitCode}) without acquiring: {await process.StandardError.ReadToEndAsync(ct)}");
     }
 
-    private static Process Start(SiloProcessCluster cluster, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(LockctlDll());
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.ArgumentList.Add("--storage");
-        start.ArgumentList.Add(cluster.StorageConnectionString);
-        start.ArgumentList.Add("--cluster-id");
-        start.ArgumentList.Add(cluster.Name);
-        start.ArgumentList.Add("--service-id");
-        start.ArgumentList.Add(cluster.Name);
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start lockctl");
-    }
-
-    private static string LockctlDll()
-    {
-        var configuration = typeof(LockctlTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration is { Length: > 0 } c ? c : "Release";
-        return Path.Combine(AzuriteScript.RepositoryRoot(), "tools", "lockctl", "bin", configuration, "net10.0", "lockctl.dll");
-    }
+    private static Process Start(SiloProcessCluster cluster, params string[] arguments) => Lockctl.Start(cluster, arguments);
 }

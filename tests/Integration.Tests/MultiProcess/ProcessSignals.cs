@@ -3,12 +3,13 @@ using System.Runtime.InteropServices;
 namespace LockService.Testing;
 
 /// <summary>
-/// POSIX signals to a process by PID: SIGKILL, SIGTERM, and SIGSTOP/SIGCONT to freeze and thaw one (a long GC pause or
+/// POSIX signals to a process by PID: SIGINT (Ctrl+C), SIGKILL, SIGTERM, and SIGSTOP/SIGCONT to freeze and thaw one (a long GC pause or
 /// a VM stall, as far as its peers can tell). Shared by the multi-process integration tests, bench/LoadBench and
 /// bench/Chaos (linked source).
 /// </summary>
 public static class ProcessSignals
 {
+    public const int SIGINT = 2;
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
     public const int SIGCONT = 18;

@@ -1,10 +1,11 @@
+using LockService.Hosting;
 using LockService.Integration.Tests.Infrastructure;
 using LockService.Protocol;
 
 namespace LockService.Integration.Tests.Security;
 
 /// <summary>What a hostile gateway client sees and does: raw calls to the group's leader, and Describe as it publishes it.</summary>
-internal sealed class SecurityProbe(LockServiceCluster cluster, ILockReplicaGrain leader)
+internal sealed class SecurityProbe(IGrainFactory grains, ILockReplicaGrain leader)
 {
     public ILockReplicaGrain Leader { get; private set; } = leader;
 
@@ -25,7 +26,7 @@ internal sealed class SecurityProbe(LockServiceCluster cluster, ILockReplicaGrai
 
             if (hint >= 0)
             {
-                Leader = cluster.ClientReplica(0, hint);
+                Leader = grains.GetGrain<ILockReplicaGrain>(LockGroups.ReplicaKey(0, hint));
             }
             else
             {
@@ -34,11 +35,11 @@ internal sealed class SecurityProbe(LockServiceCluster cluster, ILockReplicaGrai
         }
     }
 
-    public static async Task<SecurityProbe> ConnectAsync(LockServiceCluster cluster)
-    {
-        var status = await cluster.WaitForLeaderAsync();
-        return new SecurityProbe(cluster, cluster.ClientReplica(0, LockGroups.ParseReplicaKey(status.ReplicaKey).Replica));
-    }
+    public static async Task<SecurityProbe> ConnectAsync(LockServiceCluster cluster) => Of(cluster.Grains, await cluster.WaitForLeaderAsync());
+
+    /// <summary>A probe of any cluster (silo processes too), starting at the leader <paramref name="leader"/> reported.</summary>
+    public static SecurityProbe Of(IGrainFactory grains, ReplicaStatus leader) =>
+        new(grains, grains.GetGrain<ILockReplicaGrain>(leader.ReplicaKey));
 
     /// <summary>The lock as Describe shows it, without the remaining TTLs (they change as time passes).</summary>
     public async Task<string> ShapeOfAsync(string name)
@@ -50,5 +51,5 @@ internal sealed class SecurityProbe(LockServiceCluster cluster, ILockReplicaGrai
             reply.Holders.Select(h => $"holder {h.SessionId} {h.Mode} {h.Token}").Concat(reply.Waiters.Select(w => $"waiter {w.SessionId} {w.Mode} {w.Request}")));
     }
 
-    public async Task<int> SessionCountAsync() => (await cluster.Replica(0, LockGroups.ParseReplicaKey(Leader.GetPrimaryKeyString()).Replica).Status()).Sessions;
+    public async Task<int> SessionCountAsync() => (await grains.GetGrain<IReplicaPeerGrain>(Leader.GetPrimaryKeyString()).Status()).Sessions;
 }

@@ -1,11 +1,14 @@
+using LockService.Client;
 using LockService.Directory;
+using LockService.Hosting;
 using LockService.Integration.Tests.Infrastructure;
+using LockService.Placement;
 using LockService.Protocol;
 using LockService.Raft;
 
 namespace LockService.Integration.Tests.Security;
 
-/// <summary>Only silos speak Raft: a gateway client cannot deliver Raft messages or rewrite the topology.</summary>
+/// <summary>Only silos speak Raft: a gateway client cannot deliver Raft messages, rewrite the topology, or act as an operator.</summary>
 public sealed class SiloOnlyTests(AzuriteFixture azurite)
 {
     private const long ForgedTerm = 1_000;
@@ -57,6 +60,31 @@ public sealed class SiloOnlyTests(AzuriteFixture azurite)
         await Assert.ThrowsAsync<UnauthorizedAccessException>(() => topology.Establish(new LockTopology(64, 5)));
 
         Assert.Equal(new LockTopology(1, 3), await cluster.Grains.GetGrain<ILockDirectoryGrain>(ILockDirectoryGrain.Key).GetTopology());
+    }
+
+    [Fact]
+    public async Task A_client_cannot_call_the_admin_grains_behind_the_admin_api()
+    {
+        await using var cluster = await LockServiceCluster.StartAsync(azurite);
+        var leader = await cluster.WaitForLeaderAsync();
+        var held = await cluster.LockClient.AcquireAsync("admin-bypass", cancellationToken: Ct);
+
+        // The admin API checks LockService:Admin:ApiKey before it calls these; a client declaring the interfaces
+        // itself (their aliases are all a call needs) must be refused too, before the grain runs.
+        var admin = cluster.Grains.GetGrain<IReplicaAdminGrain>(leader.ReplicaKey);
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => admin.ForceRelease("admin-bypass", FencingToken.None));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => admin.TransferLeadership(-1));
+        var drained = cluster.Grains.GetGrain<IDrainedSilosGrain>(IDrainedSilosGrain.Key);
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => drained.Drain("127.0.0.1:11111"));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => drained.Undrain("127.0.0.1:11111"));
+
+        Assert.Empty((await drained.Get()).Endpoints);
+        var after = await cluster.LockClient.DescribeAsync("admin-bypass", Ct);
+        Assert.Equal(held.Token, Assert.Single(after!.Holders).Token);
+        Assert.False(held.LostToken.IsCancellationRequested);
+        var status = await cluster.Replica(0, LockGroups.ParseReplicaKey(leader.ReplicaKey).Replica).Status();
+        Assert.Equal(("Leader", leader.Term), (status.Role, status.Term));
+        await held.ReleaseAsync(Ct);
     }
 
     [Theory]
