@@ -10,9 +10,12 @@ public interface IDrainedSilosGrain : IGrainWithStringKey
     Task<DrainedSilos> Get();
 
     /// <param name="endpoint">The silo endpoint, "address:port".</param>
+    /// <remarks>An admin action (the admin API authorizes it): silo-internal, as <see cref="Undrain"/>.</remarks>
     [Alias("Drain")]
+    [Security.SiloOnly]
     Task<DrainedSilos> Drain(string endpoint);
 
     [Alias("Undrain")]
+    [Security.SiloOnly]
     Task<DrainedSilos> Undrain(string endpoint);
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using LockService.Placement;
 using Microsoft.Extensions.Logging;
 
 namespace LockService.Security;
@@ -39,16 +38,7 @@ public sealed class SiloOnlyCallFilter(ILogger<SiloOnlyCallFilter> logger) : IIn
     private static bool IsSiloCaller(GrainId? source) =>
         source is { } id && (!GrainTypePrefix.IsClient(id) || id.Key.ToString().StartsWith(HostedClientPrefix, StringComparison.Ordinal));
 
-    // Drain and undrain are admin actions (the admin API authorizes them). They belong under [SiloOnly] on
-    // IDrainedSilosGrain itself; they are listed here because Grains/Placement is being reworked on another branch.
-    private static readonly HashSet<MethodInfo> AlsoSiloOnly =
-    [
-        typeof(IDrainedSilosGrain).GetMethod(nameof(IDrainedSilosGrain.Drain))!,
-        typeof(IDrainedSilosGrain).GetMethod(nameof(IDrainedSilosGrain.Undrain))!,
-    ];
-
     private static bool IsSiloOnly(MethodInfo method) =>
         method.IsDefined(typeof(SiloOnlyAttribute), inherit: false) ||
-        method.DeclaringType?.IsDefined(typeof(SiloOnlyAttribute), inherit: false) == true ||
-        AlsoSiloOnly.Contains(method);
+        method.DeclaringType?.IsDefined(typeof(SiloOnlyAttribute), inherit: false) == true;
 }
