@@ -35,15 +35,52 @@ internal static class Lockctl
         return Process.Start(start) ?? throw new InvalidOperationException("could not start lockctl");
     }
 
-    /// <summary>Runs one command to its end: exit code, standard output and standard error.</summary>
-    public static async Task<Outcome> RunAsync(SiloProcessCluster cluster, CancellationToken ct, params string[] arguments)
+    /// <summary>
+    /// Runs one command to its end: exit code, standard output and standard error. A command still running after
+    /// <paramref name="limit"/> (default 2 min) is killed and reported with what it printed, instead of holding the
+    /// test to its own timeout with nothing to show.
+    /// </summary>
+    public static async Task<Outcome> RunAsync(SiloProcessCluster cluster, CancellationToken ct, TimeSpan? limit, params string[] arguments)
     {
         using var process = Start(cluster, arguments);
         process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var error = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
+        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None); // ends when the process does
+        var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(limit ?? TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            if (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            throw new TimeoutException($"lockctl {string.Join(' ', arguments)} still ran after {limit ?? TimeSpan.FromMinutes(2)}; stdout: {await output}; stderr: {await error}");
+        }
+
         return new Outcome(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Kills a lockctl started with <see cref="Start"/> that a failed test left running.</summary>
+    public static void KillIfRunning(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // never started or already reaped
+        }
     }
 
     /// <summary>A finished lockctl: its exit code and output (printed whole when an assertion on it fails).</summary>

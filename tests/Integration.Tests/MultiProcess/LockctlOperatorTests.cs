@@ -73,7 +73,8 @@ public sealed class LockctlOperatorTests(AzuriteFixture azurite)
         }
 
         // watch --json: a line for the holder, another when it lets go; Ctrl+C ends the watch with 0.
-        using (var watch = Lockctl.Start(cluster, "watch", Name, "--json", "--interval", "200ms"))
+        using var watch = Lockctl.Start(cluster, "watch", Name, "--json", "--interval", "200ms");
+        try
         {
             using var first = JsonDocument.Parse(await ReadLineAsync(watch));
             Assert.True(first.RootElement.GetProperty("held").GetBoolean());
@@ -84,6 +85,10 @@ public sealed class LockctlOperatorTests(AzuriteFixture azurite)
             Assert.True(ProcessSignals.Send(watch.Id, ProcessSignals.SIGINT));
             await watch.WaitForExitAsync(Ct);
             Assert.Equal(0, watch.ExitCode);
+        }
+        finally
+        {
+            Lockctl.KillIfRunning(watch);
         }
 
         // release by token: 6 without the key (nothing changes), 5 for a grant nobody holds, 0 when it releases.
@@ -129,7 +134,8 @@ public sealed class LockctlOperatorTests(AzuriteFixture azurite)
         }
 
         // A lockctl acquire whose lock an operator took meanwhile finds out when it releases: "lost", exit 3.
-        using (var holder = Lockctl.Start(cluster, "acquire", "jobs/held"))
+        using var holder = Lockctl.Start(cluster, "acquire", "jobs/held");
+        try
         {
             Assert.StartsWith("acquired jobs/held token ", await ReadLineAsync(holder));
             var taken = await RunAsync(cluster, "admin", "force-release", "jobs/held", "--url", url, "--api-key", Key);
@@ -138,6 +144,10 @@ public sealed class LockctlOperatorTests(AzuriteFixture azurite)
             Assert.StartsWith("lost jobs/held token ", await ReadLineAsync(holder));
             await holder.WaitForExitAsync(Ct);
             Assert.Equal(3, holder.ExitCode);
+        }
+        finally
+        {
+            Lockctl.KillIfRunning(holder);
         }
 
         // admin transfer: refused without the key; with it, leadership moves and status is healthy again.
@@ -166,8 +176,22 @@ public sealed class LockctlOperatorTests(AzuriteFixture azurite)
 
     private static string Url(SiloProcess silo) => $"http://127.0.0.1:{silo.HttpPort}";
 
-    private static Task<Lockctl.Outcome> RunAsync(SiloProcessCluster cluster, params string[] arguments) => Lockctl.RunAsync(cluster, Ct, arguments);
+    private static Task<Lockctl.Outcome> RunAsync(SiloProcessCluster cluster, params string[] arguments) => Lockctl.RunAsync(cluster, Ct, limit: null, arguments);
 
-    private static async Task<string> ReadLineAsync(Process process) =>
-        await process.StandardOutput.ReadLineAsync(Ct) ?? throw new InvalidOperationException($"lockctl exited: {await process.StandardError.ReadToEndAsync(Ct)}");
+    /// <summary>The next line a running lockctl prints; one that prints nothing for 2 minutes is killed and reported.</summary>
+    private static async Task<string> ReadLineAsync(Process process)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromMinutes(2));
+        try
+        {
+            return await process.StandardOutput.ReadLineAsync(deadline.Token)
+                ?? throw new InvalidOperationException($"lockctl exited: {await process.StandardError.ReadToEndAsync(Ct)}");
+        }
+        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+        {
+            Lockctl.KillIfRunning(process);
+            throw new TimeoutException($"lockctl printed no line for 2 minutes; stderr: {await process.StandardError.ReadToEndAsync(CancellationToken.None)}");
+        }
+    }
 }
