@@ -134,20 +134,20 @@ public sealed class LockctlOperatorTests(AzuriteFixture azurite)
         }
 
         // A lockctl acquire whose lock an operator took meanwhile finds out when it releases: "lost", exit 3.
-        using var holder = Lockctl.Start(cluster, "acquire", "jobs/held");
+        using var lockctlHolder = Lockctl.Start(cluster, "acquire", "jobs/held");
         try
         {
-            Assert.StartsWith("acquired jobs/held token ", await ReadLineAsync(holder));
+            Assert.StartsWith("acquired jobs/held token ", await ReadLineAsync(lockctlHolder));
             var taken = await RunAsync(cluster, "admin", "force-release", "jobs/held", "--url", url, "--api-key", Key);
             Assert.True(taken.Code == 0, taken.ToString());
-            holder.StandardInput.Close(); // let go
-            Assert.StartsWith("lost jobs/held token ", await ReadLineAsync(holder));
-            await holder.WaitForExitAsync(Ct);
-            Assert.Equal(3, holder.ExitCode);
+            lockctlHolder.StandardInput.Close(); // let go
+            Assert.StartsWith("lost jobs/held token ", await ReadLineAsync(lockctlHolder));
+            await lockctlHolder.WaitForExitAsync(Ct);
+            Assert.Equal(3, lockctlHolder.ExitCode);
         }
         finally
         {
-            Lockctl.KillIfRunning(holder);
+            Lockctl.KillIfRunning(lockctlHolder);
         }
 
         // admin transfer: refused without the key; with it, leadership moves and status is healthy again.
