@@ -370,32 +370,39 @@ internal sealed class SessionPool : IAsyncDisposable
     {
         try
         {
-            var ids = session.Ids;
-            var request = new CloseSessionRequest(ids.Next(), session.Id, ids.AnsweredBelow);
-            try
+            if (retryFor > TimeSpan.Zero)
             {
-                if (retryFor > TimeSpan.Zero)
-                {
-                    // The same request on every attempt: the close applies once, however many attempts reach a leader.
-                    await _caller.CallAsync(
-                        "close-session", session.Group, ct => _transport.CloseSessionAsync(session.Group, request, ct),
-                        _time.After(_time.GetTimestamp(), retryFor), cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    using var timeout = new CancellationTokenSource(_options.CallTimeout, _time);
-                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-                    await _transport.CloseSessionAsync(session.Group, request, linked.Token).ConfigureAwait(false);
-                }
+                // A fresh request id per attempt, each acknowledged when its attempt ends: a close is idempotent (a later
+                // attempt after an applied one finds the session gone), and a close that keeps retrying through an
+                // outage must not hold AnsweredBelow back for every other request of this client meanwhile.
+                await _caller.CallAsync(
+                    "close-session", session.Group, ct => CloseOnceAsync(session, ct), _time.After(_time.GetTimestamp(), retryFor),
+                    cancellationToken).ConfigureAwait(false);
             }
-            finally
+            else
             {
-                ids.Complete(request.Request);
+                using var timeout = new CancellationTokenSource(_options.CallTimeout, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+                await CloseOnceAsync(session, linked.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or LockServiceUnavailableException or LockServiceOverloadedException)
         {
             // Best effort: a session not closed expires after its TTL.
+        }
+    }
+
+    private async Task<SessionReply> CloseOnceAsync(GroupSession session, CancellationToken cancellationToken)
+    {
+        var ids = session.Ids;
+        var request = new CloseSessionRequest(ids.Next(), session.Id, ids.AnsweredBelow);
+        try
+        {
+            return await _transport.CloseSessionAsync(session.Group, request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ids.Complete(request.Request);
         }
     }
 }
