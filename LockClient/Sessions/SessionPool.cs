@@ -352,33 +352,57 @@ internal sealed class SessionPool : IAsyncDisposable
         }
 
         // The service may still hold the session (the client gave up on it early, by design): close it so that its
-        // locks go to their waiters now rather than at the end of the TTL.
+        // locks go to their waiters now rather than at the end of the TTL. The deadline usually passes because the
+        // service could not be reached (a storage outage, an election), so the close keeps trying until it lands:
+        // a new leader gives every session a fresh TTL, and without the close a dead holder's locks would wait it out.
         if (reason == LostReason.LeaseDeadlinePassed)
         {
-            RunInBackground(ct => CloseAsync(session, ct), "close-session", session.Group);
+            RunInBackground(ct => CloseAsync(session, ct, retryFor: 2 * session.Ttl), "close-session", session.Group);
         }
     }
 
-    private async Task CloseAsync(GroupSession session, CancellationToken cancellationToken)
+    /// <summary>Closes a session at the service, best effort; a session not closed expires after its TTL there.</summary>
+    /// <param name="session">The session, already lost or disposed on this side.</param>
+    /// <param name="cancellationToken">Ends the attempts (the client is being disposed).</param>
+    /// <param name="retryFor">Zero: one attempt (a dispose must not wait on an unreachable service). Otherwise the
+    /// close is retried with backoff while no leader answers, for this long.</param>
+    private async Task CloseAsync(GroupSession session, CancellationToken cancellationToken, TimeSpan retryFor = default)
     {
         try
         {
-            var ids = session.Ids;
-            var request = new CloseSessionRequest(ids.Next(), session.Id, ids.AnsweredBelow);
-            try
+            if (retryFor > TimeSpan.Zero)
+            {
+                // A fresh request id per attempt, each acknowledged when its attempt ends: a close is idempotent (a later
+                // attempt after an applied one finds the session gone), and a close that keeps retrying through an
+                // outage must not hold AnsweredBelow back for every other request of this client meanwhile.
+                await _caller.CallAsync(
+                    "close-session", session.Group, ct => CloseOnceAsync(session, ct), _time.After(_time.GetTimestamp(), retryFor),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            else
             {
                 using var timeout = new CancellationTokenSource(_options.CallTimeout, _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-                await _transport.CloseSessionAsync(session.Group, request, linked.Token).ConfigureAwait(false);
-            }
-            finally
-            {
-                ids.Complete(request.Request);
+                await CloseOnceAsync(session, linked.Token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or LockServiceUnavailableException or LockServiceOverloadedException)
         {
             // Best effort: a session not closed expires after its TTL.
+        }
+    }
+
+    private async Task<SessionReply> CloseOnceAsync(GroupSession session, CancellationToken cancellationToken)
+    {
+        var ids = session.Ids;
+        var request = new CloseSessionRequest(ids.Next(), session.Id, ids.AnsweredBelow);
+        try
+        {
+            return await _transport.CloseSessionAsync(session.Group, request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ids.Complete(request.Request);
         }
     }
 }

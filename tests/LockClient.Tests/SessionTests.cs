@@ -111,6 +111,42 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task A_close_that_finds_no_leader_keeps_trying_so_a_dead_holders_lock_is_not_held_for_a_new_leaders_fresh_TTL()
+    {
+        await using var h = new Harness();
+        var ct = TestContext.Current.CancellationToken;
+        var handle = await h.Client().AcquireAsync("outage", cancellationToken: ct);
+        var session = handle.Session.Id;
+        var waiting = h.Client().AcquireAsync("outage", cancellationToken: ct);
+        await Harness.Until(() => h.Service.WaiterCount("outage") == 1, "the waiter is queued");
+
+        // An outage (a storage restart): the holder's keepalives and its close find no leader until it ends.
+        var outage = true;
+        h.Service.Fault = (op, request) => outage && request switch
+        {
+            KeepAliveRequest k => k.SessionId == session,
+            CloseSessionRequest c => c.SessionId == session,
+            _ => false,
+        } ? ReplyStatus.Unavailable : null;
+        while (!handle.LostToken.IsCancellationRequested)
+        {
+            await h.Advance(TimeSpan.FromMilliseconds(50));
+        }
+
+        // The replicas restart and elect a leader, which gives every session a fresh TTL; the outage ends 2 s later.
+        h.Service.RenewEverySessionAsANewLeader();
+        var electedAt = h.Time.GetUtcNow();
+        await h.Advance(TimeSpan.FromSeconds(2));
+        outage = false;
+        await using var next = await h.AdvanceUntil(waiting, step: TimeSpan.FromMilliseconds(50));
+
+        Assert.True(h.Time.GetUtcNow() - electedAt < TimeSpan.FromSeconds(4), $"granted {h.Time.GetUtcNow() - electedAt} after the election: the close should land once a leader answers, not wait out the fresh 10 s TTL");
+        Assert.True(h.Service.CallCount("close") >= 2, "the close was retried");
+        Assert.True(next.Token > handle.Token);
+        Assert.Equal(Client.LostReason.LeaseDeadlinePassed, handle.LostReason);
+    }
+
+    [Fact]
     public async Task A_session_the_service_expired_fires_LostToken_and_is_replaced_for_new_acquires()
     {
         await using var h = new Harness();

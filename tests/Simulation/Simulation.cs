@@ -680,8 +680,15 @@ public sealed class Simulation
             {
                 return replicas.Where(r => inMajority[r.Id]).All(r => r.IsUp && r.AppliedIndex >= pending.Index);
             }
+            else if (!replicas.Any(r => inMajority[r.Id] && r.Node is { Role: RaftRole.Leader } leader && leader.Term > pending.Term))
+            {
+                return false;
+            }
 
-            return false;
+            // A leader of a later term leads the majority, and the marker is still not committed: a deposed leader
+            // took it (at quiet time), so it may never commit, and nothing else may ever fill its index (a quiet
+            // lease log has no idle writes). Ask the current leader for a fresh one.
+            marker = null;
         }
 
         foreach (var replica in replicas)

@@ -134,6 +134,20 @@ internal sealed class FakeLockService : ILockServiceTransport, IDisposable
         completions.ForEach(c => c());
     }
 
+    /// <summary>What a newly elected leader does: it cannot know when each session last renewed, so every live
+    /// session gets a full TTL from now.</summary>
+    public void RenewEverySessionAsANewLeader()
+    {
+        lock (_gate)
+        {
+            Term++;
+            foreach (var session in _sessions.Values)
+            {
+                session.RenewedAt = _time.GetTimestamp();
+            }
+        }
+    }
+
     public ValueTask<int> GetGroupAsync(string name, CancellationToken cancellationToken)
     {
         lock (_gate)
