@@ -29,6 +29,8 @@ internal sealed class PartitionableTransport(ILockServiceTransport inner) : ILoc
     private Partition _partition;
     private TaskCompletionSource _healed = NewHealed(completed: true);
     private int _keepAlivesRefused;
+    private int _keepAlivesInFlight;
+    private int _keepAlivesInFlightAtCut;
 
     public Partition Partition
     {
@@ -41,8 +43,9 @@ internal sealed class PartitionableTransport(ILockServiceTransport inner) : ILoc
         }
     }
 
-    /// <summary>Keepalives that the partition stopped (attempted while cut off).</summary>
-    public int KeepAlivesStopped => Volatile.Read(ref _keepAlivesRefused);
+    /// <summary>Keepalives that the partition stopped (attempted while cut off), and those in flight when it began (on
+    /// a loaded machine the one in flight can outlast the client's whole lease, so that no later one is attempted).</summary>
+    public int KeepAlivesStopped => Volatile.Read(ref _keepAlivesRefused) + Volatile.Read(ref _keepAlivesInFlightAtCut);
 
     public void Cut(Partition partition)
     {
@@ -50,6 +53,7 @@ internal sealed class PartitionableTransport(ILockServiceTransport inner) : ILoc
         lock (_gate)
         {
             _partition = partition;
+            _keepAlivesInFlightAtCut = Volatile.Read(ref _keepAlivesInFlight);
             if (_healed.Task.IsCompleted)
             {
                 _healed = NewHealed(completed: false);
@@ -81,7 +85,20 @@ internal sealed class PartitionableTransport(ILockServiceTransport inner) : ILoc
             Interlocked.Increment(ref _keepAlivesRefused);
         }
 
-        return Through(ct => inner.KeepAliveAsync(group, request, ct), m => new SessionReply(ReplyStatus.Unavailable, request.SessionId, 0, Message: m), cancellationToken);
+        return Counted(Through(ct => inner.KeepAliveAsync(group, request, ct), m => new SessionReply(ReplyStatus.Unavailable, request.SessionId, 0, Message: m), cancellationToken));
+    }
+
+    private async Task<SessionReply> Counted(Task<SessionReply> keepAlive)
+    {
+        Interlocked.Increment(ref _keepAlivesInFlight);
+        try
+        {
+            return await keepAlive;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _keepAlivesInFlight);
+        }
     }
 
     public Task<SessionReply> CloseSessionAsync(int group, CloseSessionRequest request, CancellationToken cancellationToken) =>

@@ -72,7 +72,7 @@ public sealed class OwnershipTests(AzuriteFixture azurite)
         await using var cluster = await LockServiceCluster.StartAsync(azurite);
         var probe = await SecurityProbe.ConnectAsync(cluster);
         var owner = Guid.NewGuid();
-        var session = await probe.Ask(g => g.OpenSession(new OpenSessionRequest(new RequestId(owner, 1), 1_000)));
+        var session = await probe.Ask(g => g.OpenSession(new OpenSessionRequest(new RequestId(owner, 1), 3_000)));
         var grant = await probe.Ask(g => g.Acquire(new AcquireRequest(new RequestId(owner, 2), session.SessionId, "abandoned", LockMode.Exclusive, 0, 0)));
         Assert.Equal(ReplyStatus.Granted, grant.Status);
         var stranger = Guid.NewGuid();
