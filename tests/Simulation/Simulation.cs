@@ -680,6 +680,12 @@ public sealed class Simulation
             {
                 return replicas.Where(r => inMajority[r.Id]).All(r => r.IsUp && r.AppliedIndex >= pending.Index);
             }
+            else if (replicas.All(r => r.IsUp && !(r.Node!.TryGetTerm(pending.Index, out var term) && term == pending.Term)))
+            {
+                // No log holds the marker any more (a newer leader's shorter log replaced it), so it can never commit,
+                // and an idle group may never write at its index again to show that: propose a new one.
+                marker = null;
+            }
 
             return false;
         }
