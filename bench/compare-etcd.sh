@@ -9,7 +9,7 @@
 # Order in one sitting: etcd first (its script stops its cluster at the end), then LockService "before" (if asked),
 # then "after"; never two benchmarks at once. Knobs pass through to both sides: DURATION WARMUP REPEATS CLIENTS
 # SCENARIOS FAILOVER_ROUNDS (defaults as the peers': 10 s, 2 s, 2 runs, 1,8,64, both scenarios, 5 failover rounds for
-# LockService, FAILOVER_ROUNDS for etcd likewise). STORAGE_PER_REPLICA=1 runs LockService with an Azurite per replica.
+# LockService, FAILOVER_ROUNDS for etcd likewise); PREWARM (LockService only, 30 s). STORAGE_PER_REPLICA=1 runs LockService with an Azurite per replica.
 # Everything goes to OUT (default .data/compare/<stamp>); docs/PERFORMANCE.md gets the table, the environment
 # (cores, load average before and after each side, storage durability on both sides) and the commands.
 set -euo pipefail
@@ -21,6 +21,9 @@ OUT="${OUT:-$root/.data/compare/$stamp}"
 mkdir -p "$OUT"
 export DURATION="${DURATION:-10}" WARMUP="${WARMUP:-2}" REPEATS="${REPEATS:-2}" CLIENTS="${CLIENTS:-1,8,64}"
 export SCENARIOS="${SCENARIOS:-contended,uncontended}" FAILOVER_ROUNDS="${FAILOVER_ROUNDS:-5}"
+# LockService's unmeasured pre-warm: the silos' tiered JIT burns most of a core for their first ~50 s (etcd is compiled
+# ahead of time), so with LoadBench's 2 s the first cells measured the JIT (docs/PERFORMANCE.md, "Where a commit's time goes").
+export PREWARM="${PREWARM:-30}"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }

@@ -672,7 +672,7 @@ public sealed class Simulation
         if (marker is { } pending)
         {
             var committedTerm = Checker.CommittedTermAt(pending.Index);
-            if (committedTerm != 0 && committedTerm != pending.Term)
+            if ((committedTerm != 0 && committedTerm != pending.Term) || (committedTerm == 0 && Superseded(pending)))
             {
                 marker = null;
             }
@@ -680,15 +680,8 @@ public sealed class Simulation
             {
                 return replicas.Where(r => inMajority[r.Id]).All(r => r.IsUp && r.AppliedIndex >= pending.Index);
             }
-            else if (!replicas.Any(r => inMajority[r.Id] && r.Node is { Role: RaftRole.Leader } leader && leader.Term > pending.Term))
-            {
-                return false;
-            }
 
-            // A leader of a later term leads the majority, and the marker is still not committed: a deposed leader
-            // took it (at quiet time), so it may never commit, and nothing else may ever fill its index (a quiet
-            // lease log has no idle writes). Ask the current leader for a fresh one.
-            marker = null;
+            return false;
         }
 
         foreach (var replica in replicas)
@@ -707,6 +700,13 @@ public sealed class Simulation
 
         return false;
     }
+
+    /// <summary>
+    /// A marker proposed by a leader that a newer one has since replaced and that the newer leader's log does not hold:
+    /// it may never be committed (an idle group writes nothing that would overwrite its index), so propose afresh.
+    /// </summary>
+    private bool Superseded(Marker pending) =>
+        CurrentLeader()?.Node is { } leader && leader.Term > pending.Term && !leader.Log.MatchTerm(pending.Index, pending.Term);
 
     private void ProposeSomething()
     {

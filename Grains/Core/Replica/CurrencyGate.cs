@@ -10,12 +10,26 @@ namespace LockService.Replica;
 /// with a stale duplicate and answer a read that a newer term already changed). Held items go out once a proof
 /// that started after they were produced succeeds: a storage check of the activation's version, or a write (each
 /// write is conditional on that version). One proof covers everything held before it started.
+/// <para>
+/// An acknowledgement that only repeats one this activation already sent with proof, in the same term, goes at once:
+/// an append acknowledgement up to an index already acknowledged with proof (the leader's commit broadcast), a
+/// heartbeat acknowledgement of a read round already acknowledged with proof (every periodic heartbeat between
+/// reads). Its content was true and durable when first proved, so it is what Raft already tolerates, a delayed
+/// duplicate: the leader's match index and acknowledged round only grow, so it counts for nothing new, and a read
+/// always waits for a round newer than any acknowledged before it. Without this, each follower read storage once
+/// per heartbeat and once per commit.
+/// </para>
 /// </summary>
 internal sealed class CurrencyGate
 {
     private Batch _held = new();
     private Batch _verifying = new();
     private Batch _coveredByWrite = new();
+
+    // The highest acknowledgements this activation sent with proof, and their term.
+    private long _provenTerm = -1;
+    private long _provenAppendIndex = -1;
+    private long _provenRound = -1;
 
     public long? VerifyInFlight { get; private set; }
 
@@ -32,6 +46,38 @@ internal sealed class CurrencyGate
     };
 
     public void Hold(RaftMessage message) => _held.Messages.Add(message);
+
+    /// <summary>A message goes out with proof that this activation was current after it was produced.</summary>
+    public void SentProven(RaftMessage message)
+    {
+        if (message is not (AppendResponse { Reject: false } or HeartbeatResponse) || message.Term < _provenTerm)
+        {
+            return;
+        }
+
+        if (message.Term > _provenTerm)
+        {
+            (_provenTerm, _provenAppendIndex, _provenRound) = (message.Term, -1, -1);
+        }
+
+        switch (message)
+        {
+            case AppendResponse append:
+                _provenAppendIndex = Math.Max(_provenAppendIndex, append.Index);
+                break;
+            case HeartbeatResponse heartbeat:
+                _provenRound = Math.Max(_provenRound, heartbeat.Round);
+                break;
+        }
+    }
+
+    /// <summary>Whether the message only repeats an acknowledgement already sent with proof in its term (see the class).</summary>
+    public bool RepeatsProven(RaftMessage message) => message.Term == _provenTerm && message switch
+    {
+        AppendResponse { Reject: false } append => append.Index <= _provenAppendIndex,
+        HeartbeatResponse heartbeat => heartbeat.Round <= _provenRound,
+        _ => false,
+    };
 
     public void Hold(ReadState read) => _held.Reads.Add(read);
 

@@ -54,12 +54,19 @@ public sealed partial class ReplicaCore
         _gate.CoverByWrite();
     }
 
-    /// <summary>Sends, except what counts toward a quorum without a write that proved this activation current.</summary>
+    /// <summary>
+    /// Sends, except what counts toward a quorum without a write that proved this activation current (and does not
+    /// merely repeat an acknowledgement already proved).
+    /// </summary>
     private void SendOrHold(IReadOnlyList<RaftMessage> messages, bool proven)
     {
         foreach (var message in messages)
         {
-            if (proven || !CurrencyGate.CountsTowardQuorum(message))
+            if (proven)
+            {
+                SendProven(message);
+            }
+            else if (!CurrencyGate.CountsTowardQuorum(message) || _gate.RepeatsProven(message))
             {
                 Outbox.Send(message);
             }
@@ -68,6 +75,12 @@ public sealed partial class ReplicaCore
                 _gate.Hold(message);
             }
         }
+    }
+
+    private void SendProven(RaftMessage message)
+    {
+        _gate.SentProven(message);
+        Outbox.Send(message);
     }
 
     /// <summary>After each input: a check of this activation's currency covers what is held, one check at a time.</summary>
@@ -83,7 +96,11 @@ public sealed partial class ReplicaCore
 
     private void Release(CurrencyGate.Batch batch, TimeSpan now)
     {
-        Outbox.Send(batch.Messages);
+        foreach (var message in batch.Messages)
+        {
+            SendProven(message);
+        }
+
         if (batch.Reads.Count > 0)
         {
             foreach (var read in batch.Reads)
