@@ -80,6 +80,9 @@ internal sealed record LeaseSimOptions
     /// <summary>Longest a stale duplicate activation lives on beside the current one (Orleans eventually removes it).</summary>
     public long MaxDuplicateLifeMicros { get; init; } = 3_000_000;
 
+    /// <summary>Chance per keepalive interval that a client's path to the current leader breaks for a while (its gateway silo paused).</summary>
+    public double GatewayCutRate { get; init; }
+
     public static LeaseSimOptions ForSeed(int seed)
     {
         var raft = SimulationOptions.ForSeed(seed);
@@ -125,6 +128,7 @@ internal sealed record LeaseSimOptions
 
             // Drawn last, so the draws above (and the rest of each seed's options) are what they were before.
             SemaphoreRate = random.NextDouble() * 0.4,
+            GatewayCutRate = random.NextDouble() * 0.1,
         };
     }
 }

@@ -151,23 +151,58 @@ internal sealed class LeaseWorld
     }
 
     /// <summary>A client's message to a replica, with the run's drops, duplicates and delays (none once quiet).</summary>
-    public void SendToReplica(SimClient client, int replica, ClientSession? renews, Action<LeaseHost> deliver) =>
-        Transmit(() =>
+    public void SendToReplica(SimClient client, int replica, ClientSession? renews, Action<LeaseHost> deliver)
+    {
+        if (client.IsCutFrom(replica))
         {
-            if (Sim.Replicas[replica].IsUp)
-            {
-                if (hosts[replica].RouteNextCall())
-                {
-                    renews?.OnRenewingArrival(replica, Sim.NowMicros);
-                }
+            Trace(client, "call lost: cut off from", $"r{replica}");
+            return;
+        }
 
-                deliver(hosts[replica]);
-            }
-        });
+        Transmit(() => Arrive(replica, renews, deliver));
+    }
+
+    /// <summary>A call one replica's host passes on to another's (silo to silo): cut by partitions, with the run's drops, duplicates and delays.</summary>
+    public void ForwardToReplica(int from, int to, ClientSession? renews, Action<LeaseHost> deliver)
+    {
+        if (Sim.CanSend(from, to))
+        {
+            Transmit(() => Arrive(to, renews, deliver));
+        }
+    }
+
+    /// <summary>The reply to a forwarded call, back to the host that passed it on.</summary>
+    public void ReplyToReplica(int from, int to, Action deliver)
+    {
+        if (Sim.CanSend(from, to))
+        {
+            Transmit(() =>
+            {
+                if (Sim.Replicas[to].IsUp)
+                {
+                    deliver();
+                }
+            });
+        }
+    }
 
     public void SendToClient(SimClient client, Action deliver) => Transmit(deliver);
 
     public void Trace(SimClient client, string what, object? detail = null) => Sim.Trace.Add(Sim.NowMicros, -1, $"c{client.Number} {what}", detail);
+
+    /// <summary>A call reaches a replica's host: the directory picks the activation, and the checker notes a renewing arrival.</summary>
+    private void Arrive(int replica, ClientSession? renews, Action<LeaseHost> deliver)
+    {
+        if (Sim.Replicas[replica].IsUp)
+        {
+            if (hosts[replica].RouteNextCall())
+            {
+                renews?.OnRenewingArrival(replica, Sim.NowMicros);
+            }
+
+            deliver(hosts[replica]);
+        }
+    }
 
     private void Transmit(Action deliver)
     {

@@ -34,6 +34,8 @@ internal sealed class SimClient
     private readonly long pollMicros;
     private LockServiceClient sdk;
     private long resumedMicros;
+    private int cutReplica = -1;
+    private long cutUntilMicros;
 
     public SimClient(LeaseWorld world, int number, Random random)
     {
@@ -84,6 +86,7 @@ internal sealed class SimClient
         }
 
         SchedulePause();
+        ScheduleGatewayCut();
     }
 
     // ---- What the channel reports (the wire), and what the SDK believes ----
@@ -334,6 +337,32 @@ internal sealed class SimClient
             }
 
             SchedulePause();
+        });
+
+    /// <summary>
+    /// Whether this client's calls to <paramref name="replica"/> are lost: an Orleans client sends every call to one
+    /// grain through one gateway, so a paused or cut-off gateway silo silences that replica for this client alone,
+    /// while the replicas still reach it silo to silo (the case forwarding through a follower exists for).
+    /// </summary>
+    public bool IsCutFrom(int replica) => replica == cutReplica && world.Sim.NowMicros < cutUntilMicros && !world.Sim.IsQuiet;
+
+    /// <summary>Now and then the client's path to the current leader breaks for 0.3–3 s (its gateway silo paused); none once the run is quiet.</summary>
+    private void ScheduleGatewayCut() =>
+        world.Sim.After(KeepAliveMicros, () =>
+        {
+            if (Abandoned || world.Sim.IsQuiet)
+            {
+                return;
+            }
+
+            if (world.Sim.NowMicros >= cutUntilMicros && random.NextDouble() < world.Options.GatewayCutRate)
+            {
+                cutReplica = world.Sim.CurrentLeader()?.Id ?? random.Next(world.Sim.Replicas.Count);
+                cutUntilMicros = world.Sim.NowMicros + 300_000 + random.NextInt64(2_700_000);
+                world.Trace(this, $"cut off from r{cutReplica} until {cutUntilMicros / 1000} ms");
+            }
+
+            ScheduleGatewayCut();
         });
 
     /// <summary>The process stops for good: no more requests, keepalives or releases (what is in flight still lands).</summary>
