@@ -672,7 +672,7 @@ public sealed class Simulation
         if (marker is { } pending)
         {
             var committedTerm = Checker.CommittedTermAt(pending.Index);
-            if (committedTerm != 0 && committedTerm != pending.Term)
+            if ((committedTerm != 0 && committedTerm != pending.Term) || (committedTerm == 0 && Superseded(pending)))
             {
                 marker = null;
             }
@@ -700,6 +700,13 @@ public sealed class Simulation
 
         return false;
     }
+
+    /// <summary>
+    /// A marker proposed by a leader that a newer one has since replaced and that the newer leader's log does not hold:
+    /// it may never be committed (an idle group writes nothing that would overwrite its index), so propose afresh.
+    /// </summary>
+    private bool Superseded(Marker pending) =>
+        CurrentLeader()?.Node is { } leader && leader.Term > pending.Term && !leader.Log.MatchTerm(pending.Index, pending.Term);
 
     private void ProposeSomething()
     {

@@ -50,6 +50,10 @@ internal sealed class LeaseWorld
 
     public IReadOnlyList<SimClient> Clients => clients;
 
+    /// <summary>Real time left of the workload's current lull (<see cref="LeaseSimOptions.Lulls"/>), 0 outside one.</summary>
+    public long IdleRemainingMicros =>
+        Sim.IsQuiet ? 0 : Options.Lulls.Select(l => l.StartMicros + l.LengthMicros - Sim.NowMicros).Where((left, i) => Sim.NowMicros >= Options.Lulls[i].StartMicros && left > 0).DefaultIfEmpty().Max();
+
     public LeaseSimStats Run()
     {
         // The simulated SDKs' continuations must run inline in the simulation's steps: on a thread of its own, with

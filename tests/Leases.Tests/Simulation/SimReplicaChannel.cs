@@ -53,12 +53,11 @@ internal sealed class SimReplicaChannel(LeaseWorld world, SimClient client, bool
     public Task<ReleaseReply> CancelWaitAsync(int group, int replica, CancelWaitRequest request) =>
         Send<ReleaseReply>("cancel", replica, null, (host, via, reply) => host.CancelWait(request, via, reply), r => (r.Status, r.LeaderHint));
 
-    // The simulated replica serves no reads; the simulated workload makes none.
     public Task<DescribeReply> DescribeAsync(int group, int replica, string name) =>
-        Task.FromException<DescribeReply>(new ReplicaFailedException("reads are not simulated"));
+        Send<DescribeReply>("describe", replica, null, (host, via, reply) => host.Describe(name, via, reply), r => (r.Status, r.LeaderHint));
 
     public Task<IsCurrentReply> IsCurrentAsync(int group, int replica, string name, FencingToken token) =>
-        Task.FromException<IsCurrentReply>(new ReplicaFailedException("reads are not simulated"));
+        Send<IsCurrentReply>("is-current", replica, null, (host, via, reply) => host.IsCurrent(name, token, via, reply), r => (r.Status, r.LeaderHint));
 
     private Task<TReply> Send<TReply>(
         string what, int replica, ClientSession? renews, Action<LeaseHost, Via, Action<TReply>> invoke, Func<TReply, (ReplyStatus Status, int Hint)> statusOf,
