@@ -185,9 +185,10 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     /// <summary>
     /// A second live activation: a fresh one loads the replica and writes first (so the store fences the old one),
     /// and the old one lives on, stale, until it stops or is removed after <paramref name="lifeMicros"/>. False if the
-    /// host is down or paused (nothing happened).
+    /// host is down or paused (nothing happened). <paramref name="bridged"/>: the duplicate comes with a partition that
+    /// cuts the leader off from the other replicas, whose silos resolve the fresh activation.
     /// </summary>
-    public bool Duplicate(long lifeMicros)
+    public bool Duplicate(long lifeMicros, bool bridged)
     {
         if (Primary is not { } old || Paused)
         {
@@ -211,12 +212,12 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         }
 
         // The leader's silo has the old activation cached (it has been talking to it all along); the others resolve
-        // afresh or not, at random.
+        // afresh (those cut off from the leader's silo) or not, at random.
         senderRoutes.Clear();
         var leader = world.Sim.CurrentLeader()?.Id;
         foreach (var sender in Replica.Config.Voters)
         {
-            if (sender != Id && (sender == leader || world.Sim.Random.Next(2) == 0))
+            if (sender != Id && (sender == leader || (!bridged && world.Sim.Random.Next(2) == 0)))
             {
                 senderRoutes[sender] = old;
             }
@@ -394,6 +395,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             {
                 if (activations.Contains(activation))
                 {
+                    world.Checker.Stats.ForwardsRefused += reply.Code == ReplyCode.NotLeader ? 1 : 0; // reached a deposed leader
                     call.Reply(reply);
                 }
             }))));

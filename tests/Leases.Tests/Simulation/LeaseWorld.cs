@@ -136,10 +136,15 @@ internal sealed class LeaseWorld
             }
             else
             {
+                // Orleans runs a second activation when silos cannot see each other, so a duplicate comes with a
+                // partition that the duplicated replica bridges (see BridgeFor): the leader's silo keeps the old
+                // activation, the silos cut off from it resolve the fresh one. (A duplicated leader, or one with no
+                // leader about, gets no bridge.)
                 var life = 200_000 + Sim.Random.NextInt64(Options.MaxDuplicateLifeMicros);
-                if (host.Duplicate(life) && Sim.Random.Next(2) == 0 && Sim.CurrentLeader() is { } leader && leader.Id != host.Id)
+                var bridged = Sim.CurrentLeader() is { } leader && leader.Id != host.Id;
+                if (host.Duplicate(life, bridged) && bridged)
                 {
-                    Sim.BridgeFor(host.Id, life); // the duplicated replica bridges a partition (see BridgeFor)
+                    Sim.BridgeFor(host.Id, life);
                 }
             }
 
