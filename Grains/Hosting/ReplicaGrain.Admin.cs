@@ -10,7 +10,7 @@ public sealed partial class ReplicaGrain : IReplicaAdminGrain
 {
     public async Task<AdminReply> ForceRelease(string name, FencingToken upTo)
     {
-        var reply = ToAdminReply(await Call(new ReplicaRequest.ForceRelease(name, upTo == FencingToken.None ? null : upTo)));
+        var reply = ToAdminReply((await Call(new ReplicaRequest.ForceRelease(name, upTo == FencingToken.None ? null : upTo))).Direct);
         logger.LogWarning(
             "Replica {ReplicaKey}: operator forced release of {LockName} up to {UpTo}: {Status} {Message}", _key, name, upTo, reply.Status, reply.Message);
         return reply;
@@ -18,7 +18,7 @@ public sealed partial class ReplicaGrain : IReplicaAdminGrain
 
     public async Task<AdminReply> TransferLeadership(int target)
     {
-        var reply = ToAdminReply(await Call(new ReplicaRequest.TransferLeadership(target < 0 ? null : target)));
+        var reply = ToAdminReply((await Call(new ReplicaRequest.TransferLeadership(target < 0 ? null : target))).Direct);
         logger.LogInformation("Replica {ReplicaKey}: operator leadership transfer to {Target}: {Status} {Message}", _key, reply.Target, reply.Status, reply.Message);
         return reply;
     }

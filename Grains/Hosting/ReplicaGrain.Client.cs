@@ -37,32 +37,31 @@ public sealed partial class ReplicaGrain
         Serve(new ReplicaRequest.List(prefix ?? "", after, limit), ReplicaWire.ToListReply, leader => leader.List(prefix ?? "", after, limit));
 
     /// <summary>
-    /// Answers a client call; on a follower asked to (<see cref="ReplicaCallContext.ForwardToLeader"/>), passes a call
-    /// it cannot serve on to the leader it knows and answers with the leader's reply. Forwarding decides nothing: the
-    /// leader validates and deduplicates the request as if the client had sent it directly.
+    /// Answers a client call with the core's reply, or performs the core's <see cref="ForwardRequest"/>: a call that
+    /// asked to be forwarded (<see cref="ReplicaCallContext.ForwardToLeader"/>) and that the core passes on goes to the
+    /// leader it names, and the leader's reply comes back as it is.
     /// </summary>
     private async Task<T> Serve<T>(ReplicaRequest request, Func<ReplicaReply, T> toWire, Func<ILockReplicaGrain, Task<T>> forward)
     {
-        var forwardAsked = RequestContext.Get(ReplicaCallContext.ForwardToLeader) is not null;
-        var reply = await Call(request);
-        if (!forwardAsked || reply.Code != ReplyCode.NotLeader || reply.LeaderHint < 0 || reply.LeaderHint == _replica)
+        var answer = await Call(request, forwardToLeader: RequestContext.Get(ReplicaCallContext.ForwardToLeader) is not null);
+        if (answer.Reply is { } reply)
         {
             return toWire(reply);
         }
 
-        RequestContext.Remove(ReplicaCallContext.ForwardToLeader); // one hop: the leader answers, it never forwards again
+        RequestContext.Remove(ReplicaCallContext.ForwardToLeader); // one hop: the forwarded call is not itself forwarding
         metrics.Forwarded.Add(1);
-        return await forward(GrainFactory.GetGrain<ILockReplicaGrain>(LockGroups.ReplicaKey(_group, reply.LeaderHint)));
+        return await forward(GrainFactory.GetGrain<ILockReplicaGrain>(LockGroups.ReplicaKey(_group, answer.ForwardTo)));
     }
 
-    /// <summary>Hands the request to the core with a fresh ticket; the core answers every ticket exactly once.</summary>
-    private Task<ReplicaReply> Call(ReplicaRequest request)
+    /// <summary>Hands the request to the core with a fresh ticket; the core settles every ticket exactly once.</summary>
+    private Task<CoreAnswer> Call(ReplicaRequest request, bool forwardToLeader = false)
     {
         var ticket = ++_nextTicket;
-        var call = new TaskCompletionSource<ReplicaReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var call = new TaskCompletionSource<CoreAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
         _calls[ticket] = call;
         var span = ReplicaTracing.StartRequest(request, _key);
-        Input(() => _core.Request(ticket, request, Now));
+        Input(() => _core.Request(ticket, request, Now, forwardToLeader));
         return span is null ? call.Task : ReplicaTracing.Traced(call.Task, span);
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class ReplicaGrain(
     private readonly LockServiceOptions _options = options.Value;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
     private readonly Guid _activationId = Guid.NewGuid();
-    private readonly Dictionary<long, TaskCompletionSource<ReplicaReply>> _calls = [];
+    private readonly Dictionary<long, TaskCompletionSource<CoreAnswer>> _calls = [];
     private int _group;
     private int _replica;
     private string _key = "";
@@ -182,7 +182,15 @@ public sealed partial class ReplicaGrain(
         {
             if (_calls.Remove(ticket, out var call))
             {
-                call.TrySetResult(reply);
+                call.TrySetResult(new CoreAnswer(reply));
+            }
+        }
+
+        foreach (var forward in outbox.Forwards)
+        {
+            if (_calls.Remove(forward.Ticket, out var call))
+            {
+                call.TrySetResult(new CoreAnswer(null, forward.Leader));
             }
         }
 

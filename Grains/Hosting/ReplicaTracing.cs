@@ -31,19 +31,19 @@ public static class ReplicaTracing
         return activity;
     }
 
-    /// <summary>Ends the span when the core answers.</summary>
-    internal static async Task<ReplicaReply> Traced(Task<ReplicaReply> answer, Activity activity)
+    /// <summary>Ends the span when the core answers (or forwards the call to the leader, which traces its own span).</summary>
+    internal static async Task<CoreAnswer> Traced(Task<CoreAnswer> answer, Activity activity)
     {
         try
         {
-            var reply = await answer;
-            activity.SetTag("lockservice.reply", reply.Code.ToString());
-            if (reply is ReplicaReply.Acquire { Code: ReplyCode.Granted } granted)
+            var outcome = await answer;
+            activity.SetTag("lockservice.reply", outcome.Reply?.Code.ToString() ?? "Forwarded");
+            if (outcome.Reply is ReplicaReply.Acquire { Code: ReplyCode.Granted } granted)
             {
                 activity.SetTag("lockservice.token", granted.Token.ToString());
             }
 
-            return reply;
+            return outcome;
         }
         catch (Exception e)
         {

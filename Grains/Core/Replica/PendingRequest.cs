@@ -47,4 +47,7 @@ internal sealed class PendingRequest(long ticket, ReplicaRequest request)
     public Client.FencingToken ForcedUpTo { get; set; }
 
     public bool Answered { get; set; }
+
+    /// <summary>The client asked for a NotLeader answer to be replaced by forwarding to the leader (<see cref="ForwardRequest"/>).</summary>
+    public bool ForwardToLeader { get; init; }
 }

@@ -14,10 +14,15 @@ public sealed partial class ReplicaCore
 {
     private const int MaxListPage = 1000;
 
-    /// <summary>A client request; its answer comes out as <see cref="ReplicaOutbox.Replies"/> with <paramref name="ticket"/>, exactly once.</summary>
-    public void Request(long ticket, ReplicaRequest request, TimeSpan now)
+    /// <summary>
+    /// A client request; its answer comes out as <see cref="ReplicaOutbox.Replies"/> with <paramref name="ticket"/>, exactly
+    /// once (or, for a request that asked for it, as <see cref="ReplicaOutbox.Forwards"/>: see ReplicaCore.Forwarding.cs).
+    /// </summary>
+    public void Request(long ticket, ReplicaRequest request, TimeSpan now) => Request(new PendingRequest(ticket, request), now);
+
+    private void Request(PendingRequest pending, TimeSpan now)
     {
-        var pending = new PendingRequest(ticket, request);
+        var request = pending.Request;
         if (Validate(request) is { } invalid)
         {
             Answer(pending, Refused(request, invalid));
@@ -36,7 +41,7 @@ public sealed partial class ReplicaCore
             return;
         }
 
-        _open[ticket] = pending;
+        _open[pending.Ticket] = pending;
         switch (request)
         {
             case ReplicaRequest.OpenSession open:
@@ -394,6 +399,12 @@ public sealed partial class ReplicaCore
 
         pending.Answered = true;
         _open.Remove(pending.Ticket);
+        if (pending.ForwardToLeader && ForwardTarget(reply) is >= 0 and var leader)
+        {
+            Outbox.Forward(new ForwardRequest(pending.Ticket, leader, pending.Request));
+            return;
+        }
+
         Outbox.Reply(pending.Ticket, reply);
     }
 

@@ -7,7 +7,7 @@ namespace LockService.Replica;
 /// <summary>
 /// Every decision of one lock-group replica, with no I/O, clock or threads: the Raft node, the lease state machine
 /// and lease clock, open client requests, read barriers, keepalive batching, compaction, leadership transfer and
-/// moving for placement. Inputs are events (<see cref="Tick"/>, <see cref="Receive"/>, <see cref="Request"/>,
+/// moving for placement. Inputs are events (<see cref="Tick"/>, <see cref="Receive"/>, <see cref="Request(long, ReplicaRequest, TimeSpan)"/>,
 /// <see cref="WriteFinished"/>, <see cref="WriteFailed"/>, ...) each carrying the host's monotonic time; each
 /// leaves its work in <see cref="Outbox"/> (messages, one storage write at a time, replies by ticket, events) for
 /// the host to perform. The replica grain and the simulator are both thin hosts of this one class.

@@ -12,6 +12,7 @@ public sealed class ReplicaOutbox
     private readonly List<RaftMessage> _messages = [];
     private readonly List<(long Ticket, ReplicaReply Reply)> _replies = [];
     private readonly List<ReplicaEvent> _events = [];
+    private readonly List<ForwardRequest> _forwards = [];
 
     /// <summary>Messages to send now, in order (the host may batch them per destination).</summary>
     public IReadOnlyList<RaftMessage> Messages => _messages;
@@ -20,6 +21,9 @@ public sealed class ReplicaOutbox
     public StorageWrite? Write { get; internal set; }
 
     public IReadOnlyList<(long Ticket, ReplicaReply Reply)> Replies => _replies;
+
+    /// <summary>Requests to pass on to the leader, each completing its ticket with the leader's reply (instead of a reply here).</summary>
+    public IReadOnlyList<ForwardRequest> Forwards => _forwards;
 
     /// <summary>
     /// A check to start: is this activation still the replica's current one (its store's version unchanged, read
@@ -39,12 +43,13 @@ public sealed class ReplicaOutbox
     public string? Stop { get; internal set; }
 
     public bool IsEmpty =>
-        _messages.Count == 0 && _replies.Count == 0 && _events.Count == 0 && Write is null && VerifyCurrent is null && !CheckPlacement && !Move && Stop is null;
+        _messages.Count == 0 && _replies.Count == 0 && _forwards.Count == 0 && _events.Count == 0 && Write is null && VerifyCurrent is null && !CheckPlacement && !Move && Stop is null;
 
     public void Clear()
     {
         _messages.Clear();
         _replies.Clear();
+        _forwards.Clear();
         _events.Clear();
         Write = null;
         VerifyCurrent = null;
@@ -64,6 +69,8 @@ public sealed class ReplicaOutbox
     }
 
     internal void Reply(long ticket, ReplicaReply reply) => _replies.Add((ticket, reply));
+
+    internal void Forward(ForwardRequest forward) => _forwards.Add(forward);
 
     internal void Event(ReplicaEvent replicaEvent) => _events.Add(replicaEvent);
 }

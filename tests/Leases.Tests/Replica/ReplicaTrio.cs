@@ -40,6 +40,9 @@ internal sealed class ReplicaTrio
 
     public Dictionary<long, ReplicaReply> Replies { get; } = [];
 
+    /// <summary>Requests the cores passed on to their leader (performing them is the test's).</summary>
+    public List<ForwardRequest> Forwards { get; } = [];
+
     public void Tick()
     {
         Now += TimeSpan.FromMilliseconds(50);
@@ -58,6 +61,21 @@ internal sealed class ReplicaTrio
     {
         var ticket = ++_nextTicket;
         core.Request(ticket, request, Now);
+        return AnswerOf(ticket, request);
+    }
+
+    /// <summary>Sends the request asking <paramref name="core"/> to forward it if it does not lead: the reply, or null if it was forwarded.</summary>
+    public ReplicaReply? SendForwarding(ReplicaCore core, ReplicaRequest request, out long ticket)
+    {
+        ticket = ++_nextTicket;
+        core.Request(ticket, request, Now, forwardToLeader: true);
+        Settle();
+        var sent = ticket;
+        return Forwards.Any(f => f.Ticket == sent) ? null : AnswerOf(ticket, request);
+    }
+
+    private ReplicaReply AnswerOf(long ticket, ReplicaRequest request)
+    {
         Settle();
         for (var i = 0; i < 40 && !Replies.ContainsKey(ticket); i++)
         {
@@ -95,6 +113,7 @@ internal sealed class ReplicaTrio
             Replies[ticket] = reply;
         }
 
+        Forwards.AddRange(outbox.Forwards);
         foreach (var message in outbox.Messages)
         {
             _inFlight.Enqueue(message);

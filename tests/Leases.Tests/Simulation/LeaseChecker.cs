@@ -825,6 +825,12 @@ internal sealed class LeaseSimStats
 
     public long LeaderChanges { get; set; }
 
+    /// <summary>Client calls a follower's core passed on to the leader (<see cref="Replica.ForwardRequest"/>).</summary>
+    public long CallsForwarded { get; set; }
+
+    /// <summary>Forwarded calls whose leader answered NotLeader (deposed meanwhile): the reply goes back as it is, no second hop.</summary>
+    public long ForwardsRefused { get; set; }
+
     public long StoppedButAliveAtEnd { get; set; }
 
     public long LargestBaseLossMicros { get; set; }
@@ -857,7 +863,7 @@ internal sealed class LeaseSimStats
             CultureInfo.InvariantCulture,
             $"steps={Raft.Steps} crashes={Raft.Crashes} leaders={LeaderChanges} ticks={Ticks} applied={CommandsApplied} sessions={SessionsOpened} " +
             $"renewals={RenewalsAcknowledged} grants={GrantsApplied}/{GrantsAcknowledged} permits={PermitsApplied} expiries={Expiries} (stopped {ExpiriesOfStoppedSessions}) " +
-            $"toldExpired={ToldExpired} baseLoss≤{LargestBaseLossMicros / 1000} ms noLeader≤{LongestWithoutLeaderMicros / 1000} ms " +
+            $"toldExpired={ToldExpired} forwarded={CallsForwarded} (refused {ForwardsRefused}) baseLoss≤{LargestBaseLossMicros / 1000} ms noLeader≤{LongestWithoutLeaderMicros / 1000} ms " +
             $"clockSlack≥{SmallestClockSlackMs:F1} ms expiryMargin≥{SmallestExpiryMarginMicros / 1000} ms " +
             $"renewalDelay≤{LargestRenewalDelayMicros / 1000} ms (any {LargestRenewalDelayAnyMicros / 1000} ms) expiryDelay≤{LargestExpiryDelayMicros / 1000} ms " +
             $"lifeBeyondTtl≤{LargestLifeBeyondTtlMicros / 1000} ms (counted {LargestCountedLifeBeyondTtlMicros / 1000} ms)");

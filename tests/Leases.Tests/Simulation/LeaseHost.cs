@@ -108,33 +108,33 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
     /// <summary>A client's linearizable read (IsCurrent of some token), to whichever live activation gets it.</summary>
     public override void Read(SimReplica leader, long requestId) =>
-        IsCurrent("lock/0", new Client.FencingToken(1, requestId), _ => { });
+        IsCurrent("lock/0", new Client.FencingToken(1, requestId), Via.Direct, _ => { });
 
     // ---- The grain's client calls (wire requests in, wire replies out through the grain's mapping) ----
 
-    public void OpenSession(OpenSessionRequest request, Action<SessionReply> reply) =>
-        Call(ReplicaWire.ToCore(request), r => reply(ReplicaWire.ToSessionReply(r)));
+    public void OpenSession(OpenSessionRequest request, Via via, Action<SessionReply> reply) =>
+        Call(ReplicaWire.ToCore(request), via, r => reply(ReplicaWire.ToSessionReply(r)));
 
-    public void KeepAlive(KeepAliveRequest request, Action<SessionReply> reply) =>
-        Call(ReplicaWire.ToCore(request), r => reply(ReplicaWire.ToSessionReply(r)));
+    public void KeepAlive(KeepAliveRequest request, Via via, Action<SessionReply> reply) =>
+        Call(ReplicaWire.ToCore(request), via, r => reply(ReplicaWire.ToSessionReply(r)));
 
-    public void CloseSession(CloseSessionRequest request, Action<SessionReply> reply) =>
-        Call(ReplicaWire.ToCore(request), r => reply(ReplicaWire.ToSessionReply(r)));
+    public void CloseSession(CloseSessionRequest request, Via via, Action<SessionReply> reply) =>
+        Call(ReplicaWire.ToCore(request), via, r => reply(ReplicaWire.ToSessionReply(r)));
 
-    public void Acquire(AcquireRequest request, Action<AcquireReply> reply) =>
-        Call(ReplicaWire.ToCore(request), r => reply(ReplicaWire.ToAcquireReply(r)));
+    public void Acquire(AcquireRequest request, Via via, Action<AcquireReply> reply) =>
+        Call(ReplicaWire.ToCore(request), via, r => reply(ReplicaWire.ToAcquireReply(r)));
 
-    public void Release(ReleaseRequest request, Action<ReleaseReply> reply) =>
-        Call(ReplicaWire.ToCore(request), r => reply(ReplicaWire.ToReleaseReply(r)));
+    public void Release(ReleaseRequest request, Via via, Action<ReleaseReply> reply) =>
+        Call(ReplicaWire.ToCore(request), via, r => reply(ReplicaWire.ToReleaseReply(r)));
 
-    public void CancelWait(CancelWaitRequest request, Action<ReleaseReply> reply) =>
-        Call(ReplicaWire.ToCore(request), r => reply(ReplicaWire.ToReleaseReply(r)));
+    public void CancelWait(CancelWaitRequest request, Via via, Action<ReleaseReply> reply) =>
+        Call(ReplicaWire.ToCore(request), via, r => reply(ReplicaWire.ToReleaseReply(r)));
 
-    public void Describe(string name, Action<DescribeReply> reply) =>
-        Call(new ReplicaRequest.Describe(name), r => reply(ReplicaWire.ToDescribeReply(r)));
+    public void Describe(string name, Via via, Action<DescribeReply> reply) =>
+        Call(new ReplicaRequest.Describe(name), via, r => reply(ReplicaWire.ToDescribeReply(r)));
 
-    public void IsCurrent(string name, Client.FencingToken token, Action<IsCurrentReply> reply) =>
-        Call(new ReplicaRequest.IsCurrent(name, token), r => reply(ReplicaWire.ToIsCurrentReply(r)));
+    public void IsCurrent(string name, Client.FencingToken token, Via via, Action<IsCurrentReply> reply) =>
+        Call(new ReplicaRequest.IsCurrent(name, token), via, r => reply(ReplicaWire.ToIsCurrentReply(r)));
 
     /// <summary>
     /// With two live activations, the directory may route a call to either: picks the one the next call goes to, and
@@ -146,14 +146,15 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         return nextRoute is null || nextRoute.IsPrimary;
     }
 
-    private void Call(ReplicaRequest request, Action<ReplicaReply> reply)
+    /// <summary>A call as the grain takes it: a core request with a ticket, answered (or forwarded) by the core.</summary>
+    public void Call(ReplicaRequest request, Via via, Action<ReplicaReply> reply)
     {
         var route = nextRoute;
         nextRoute = null;
-        WhenRunning(() => CallNow(route, request, reply));
+        WhenRunning(() => CallNow(route, request, via, reply));
     }
 
-    private void CallNow(Activation? route, ReplicaRequest request, Action<ReplicaReply> reply)
+    private void CallNow(Activation? route, ReplicaRequest request, Via via, Action<ReplicaReply> reply)
     {
         if (activations.Count == 0)
         {
@@ -162,9 +163,9 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
 
         var to = route is not null && activations.Contains(route) ? route : activations[0];
         var ticket = ++nextTicket;
-        Trace($"a{to.Number} request #{ticket}", request);
-        to.Calls[ticket] = reply;
-        Input(to, c => c.Request(ticket, request, LocalNow));
+        Trace($"a{to.Number} request #{ticket}{(via.ForwardToLeader ? " (forward if not leader)" : "")}", request);
+        to.Calls[ticket] = new OpenCall(reply, via.Renews);
+        Input(to, c => c.Request(ticket, request, LocalNow, via.ForwardToLeader));
     }
 
     // ---- Host faults ----
@@ -184,9 +185,10 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     /// <summary>
     /// A second live activation: a fresh one loads the replica and writes first (so the store fences the old one),
     /// and the old one lives on, stale, until it stops or is removed after <paramref name="lifeMicros"/>. False if the
-    /// host is down or paused (nothing happened).
+    /// host is down or paused (nothing happened). <paramref name="bridged"/>: the duplicate comes with a partition that
+    /// cuts the leader off from the other replicas, whose silos resolve the fresh activation.
     /// </summary>
-    public bool Duplicate(long lifeMicros)
+    public bool Duplicate(long lifeMicros, bool bridged)
     {
         if (Primary is not { } old || Paused)
         {
@@ -210,12 +212,12 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         }
 
         // The leader's silo has the old activation cached (it has been talking to it all along); the others resolve
-        // afresh or not, at random.
+        // afresh (those cut off from the leader's silo) or not, at random.
         senderRoutes.Clear();
         var leader = world.Sim.CurrentLeader()?.Id;
         foreach (var sender in Replica.Config.Voters)
         {
-            if (sender != Id && (sender == leader || world.Sim.Random.Next(2) == 0))
+            if (sender != Id && (sender == leader || (!bridged && world.Sim.Random.Next(2) == 0)))
             {
                 senderRoutes[sender] = old;
             }
@@ -321,6 +323,7 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         {
             var messages = outbox.Messages.ToArray();
             var replies = outbox.Replies.ToArray();
+            var forwards = outbox.Forwards.ToArray();
             var events = outbox.Events.ToArray();
             var write = outbox.Write;
             var verify = outbox.VerifyCurrent;
@@ -337,7 +340,15 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
             {
                 if (activation.Calls.Remove(ticket, out var call))
                 {
-                    call(reply);
+                    call.Reply(reply);
+                }
+            }
+
+            foreach (var forward in forwards)
+            {
+                if (activation.Calls.Remove(forward.Ticket, out var call))
+                {
+                    Forward(activation, forward, call);
                 }
             }
 
@@ -367,6 +378,27 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
                 StartVerify(activation, checkId);
             }
         }
+    }
+
+    /// <summary>
+    /// The core's <see cref="ForwardRequest"/>, performed as the grain does: the request goes on to the leader's host
+    /// (silo to silo: cut by partitions, with the run's drops, duplicates and delays, routed to either activation of
+    /// a duplicated leader), as a call that does not ask to be forwarded again; the leader's reply comes back the
+    /// same way and answers the client's call here, if this activation still lives (a crash loses it).
+    /// </summary>
+    private void Forward(Activation activation, ForwardRequest forward, OpenCall call)
+    {
+        world.Checker.Stats.CallsForwarded++;
+        Trace($"a{activation.Number} forwards #{forward.Ticket} to r{forward.Leader}", forward.Request);
+        world.ForwardToReplica(Id, forward.Leader, call.Renews, leader => leader.Call(forward.Request, new Via(false, call.Renews), reply =>
+            world.ReplyToReplica(forward.Leader, Id, () => WhenRunning(() =>
+            {
+                if (activations.Contains(activation))
+                {
+                    world.Checker.Stats.ForwardsRefused += reply.Code == ReplyCode.NotLeader ? 1 : 0; // reached a deposed leader
+                    call.Reply(reply);
+                }
+            }))));
     }
 
     /// <summary>An activation that stopped deactivates; the replica's next message activates a fresh one (a restart).</summary>
@@ -501,8 +533,11 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         /// <summary>While stale: the highest commit index of its node already registered with the checker.</summary>
         public long CheckedCommit { get; set; }
 
-        public Dictionary<long, Action<ReplicaReply>> Calls { get; } = [];
+        public Dictionary<long, OpenCall> Calls { get; } = [];
     }
+
+    /// <summary>A client call waiting for its ticket: where its reply goes, and the session it renews (forwarded along with it).</summary>
+    private sealed record OpenCall(Action<ReplicaReply> Reply, ClientSession? Renews);
 
     /// <summary>
     /// What a core does, reported to the Raft and lease checkers: everything for the current activation; for a stale
@@ -620,4 +655,14 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     {
         public override string ToString() => Index > 0 ? $"{Index}@{Term}: {ClockMs} ms" : $"term {Term}: {ClockMs} ms";
     }
+}
+
+/// <summary>
+/// How a client's call reaches a replica's host: whether it asks a follower to forward it to the leader
+/// (<see cref="Protocol.ReplicaCallContext.ForwardToLeader"/>), and the session it renews, if any (the checker follows
+/// where its renewing messages arrive, forwarded ones included).
+/// </summary>
+internal readonly record struct Via(bool ForwardToLeader, ClientSession? Renews)
+{
+    public static Via Direct => default;
 }

@@ -80,6 +80,18 @@ internal sealed record LeaseSimOptions
     /// <summary>Longest a stale duplicate activation lives on beside the current one (Orleans eventually removes it).</summary>
     public long MaxDuplicateLifeMicros { get; init; } = 3_000_000;
 
+    /// <summary>Chance per keepalive interval that a client's path to the current leader breaks for a while (its gateway silo paused).</summary>
+    public double GatewayCutRate { get; init; }
+
+    /// <summary>Chance that a client checks its token (IsCurrent) while it holds a lock, 1–3 times per hold.</summary>
+    public double ReadRate { get; init; }
+
+    /// <summary>
+    /// Lulls of the workload during the chaos (start, length): every client finishes what it is doing, closes its
+    /// sessions and waits for the lull to end, so the group goes idle (no sessions: no clock entries, only heartbeats).
+    /// </summary>
+    public (long StartMicros, long LengthMicros)[] Lulls { get; init; } = [];
+
     public static LeaseSimOptions ForSeed(int seed)
     {
         var raft = SimulationOptions.ForSeed(seed);
@@ -125,6 +137,9 @@ internal sealed record LeaseSimOptions
 
             // Drawn last, so the draws above (and the rest of each seed's options) are what they were before.
             SemaphoreRate = random.NextDouble() * 0.4,
+            GatewayCutRate = random.NextDouble() * 0.1,
+            ReadRate = random.NextDouble() * 0.5,
+            Lulls = Enumerable.Range(0, random.Next(3)).Select(_ => (1_000_000 + random.NextInt64(8_000_000), 3_000_000 + random.NextInt64(4_000_000))).ToArray(),
         };
     }
 }

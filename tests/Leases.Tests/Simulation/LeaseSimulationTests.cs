@@ -43,7 +43,8 @@ public sealed class LeaseSimulationTests
             $"{count} seeds from {first} in {stopwatch.Elapsed.TotalSeconds:F1} s, {failures.Count} failed: " +
             $"{stats.Sum(s => s.Raft.Steps)} steps, {stats.Sum(s => s.LeaderChanges)} leader changes, {stats.Sum(s => s.Raft.Crashes)} crashes, " +
             $"{stats.Sum(s => s.CommandsApplied)} commands, {stats.Sum(s => s.SessionsOpened)} sessions, {stats.Sum(s => s.RenewalsAcknowledged)} renewals acknowledged, " +
-            $"{stats.Sum(s => s.GrantsAcknowledged)} grants acknowledged, {stats.Sum(s => s.Expiries)} expiries ({stats.Sum(s => s.ExpiriesOfStoppedSessions)} of stopped clients); " +
+            $"{stats.Sum(s => s.GrantsAcknowledged)} grants acknowledged, {stats.Sum(s => s.Expiries)} expiries ({stats.Sum(s => s.ExpiriesOfStoppedSessions)} of stopped clients), " +
+            $"{stats.Sum(s => s.CallsForwarded)} calls forwarded ({stats.Sum(s => s.ForwardsRefused)} reached a deposed leader); " +
             $"smallest margin after a client's deadline {Min(stats, s => s.SmallestExpiryMarginMicros)} ms, " +
             $"smallest clock slack {stats.Select(s => s.SmallestClockSlackMs).DefaultIfEmpty().Min():F1} ms, " +
             $"largest renewal delay {Max(stats, s => s.LargestRenewalDelayMicros)} ms (leader not working meanwhile: {Max(stats, s => s.LargestRenewalDelayAnyMicros)} ms), largest expiry delay after due {Max(stats, s => s.LargestExpiryDelayMicros)} ms, " +

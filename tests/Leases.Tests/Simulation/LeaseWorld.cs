@@ -50,6 +50,10 @@ internal sealed class LeaseWorld
 
     public IReadOnlyList<SimClient> Clients => clients;
 
+    /// <summary>Real time left of the workload's current lull (<see cref="LeaseSimOptions.Lulls"/>), 0 outside one.</summary>
+    public long IdleRemainingMicros =>
+        Sim.IsQuiet ? 0 : Options.Lulls.Select(l => l.StartMicros + l.LengthMicros - Sim.NowMicros).Where((left, i) => Sim.NowMicros >= Options.Lulls[i].StartMicros && left > 0).DefaultIfEmpty().Max();
+
     public LeaseSimStats Run()
     {
         // The simulated SDKs' continuations must run inline in the simulation's steps: on a thread of its own, with
@@ -132,10 +136,15 @@ internal sealed class LeaseWorld
             }
             else
             {
+                // Orleans runs a second activation when silos cannot see each other, so a duplicate comes with a
+                // partition that the duplicated replica bridges (see BridgeFor): the leader's silo keeps the old
+                // activation, the silos cut off from it resolve the fresh one. (A duplicated leader, or one with no
+                // leader about, gets no bridge.)
                 var life = 200_000 + Sim.Random.NextInt64(Options.MaxDuplicateLifeMicros);
-                if (host.Duplicate(life) && Sim.Random.Next(2) == 0 && Sim.CurrentLeader() is { } leader && leader.Id != host.Id)
+                var bridged = Sim.CurrentLeader() is { } leader && leader.Id != host.Id;
+                if (host.Duplicate(life, bridged) && bridged)
                 {
-                    Sim.BridgeFor(host.Id, life); // the duplicated replica bridges a partition (see BridgeFor)
+                    Sim.BridgeFor(host.Id, life);
                 }
             }
 
@@ -151,23 +160,58 @@ internal sealed class LeaseWorld
     }
 
     /// <summary>A client's message to a replica, with the run's drops, duplicates and delays (none once quiet).</summary>
-    public void SendToReplica(SimClient client, int replica, ClientSession? renews, Action<LeaseHost> deliver) =>
-        Transmit(() =>
+    public void SendToReplica(SimClient client, int replica, ClientSession? renews, Action<LeaseHost> deliver)
+    {
+        if (client.IsCutFrom(replica))
         {
-            if (Sim.Replicas[replica].IsUp)
-            {
-                if (hosts[replica].RouteNextCall())
-                {
-                    renews?.OnRenewingArrival(replica, Sim.NowMicros);
-                }
+            Trace(client, "call lost: cut off from", $"r{replica}");
+            return;
+        }
 
-                deliver(hosts[replica]);
-            }
-        });
+        Transmit(() => Arrive(replica, renews, deliver));
+    }
+
+    /// <summary>A call one replica's host passes on to another's (silo to silo): cut by partitions, with the run's drops, duplicates and delays.</summary>
+    public void ForwardToReplica(int from, int to, ClientSession? renews, Action<LeaseHost> deliver)
+    {
+        if (Sim.CanSend(from, to))
+        {
+            Transmit(() => Arrive(to, renews, deliver));
+        }
+    }
+
+    /// <summary>The reply to a forwarded call, back to the host that passed it on.</summary>
+    public void ReplyToReplica(int from, int to, Action deliver)
+    {
+        if (Sim.CanSend(from, to))
+        {
+            Transmit(() =>
+            {
+                if (Sim.Replicas[to].IsUp)
+                {
+                    deliver();
+                }
+            });
+        }
+    }
 
     public void SendToClient(SimClient client, Action deliver) => Transmit(deliver);
 
     public void Trace(SimClient client, string what, object? detail = null) => Sim.Trace.Add(Sim.NowMicros, -1, $"c{client.Number} {what}", detail);
+
+    /// <summary>A call reaches a replica's host: the directory picks the activation, and the checker notes a renewing arrival.</summary>
+    private void Arrive(int replica, ClientSession? renews, Action<LeaseHost> deliver)
+    {
+        if (Sim.Replicas[replica].IsUp)
+        {
+            if (hosts[replica].RouteNextCall())
+            {
+                renews?.OnRenewingArrival(replica, Sim.NowMicros);
+            }
+
+            deliver(hosts[replica]);
+        }
+    }
 
     private void Transmit(Action deliver)
     {

@@ -34,6 +34,8 @@ internal sealed class SimClient
     private readonly long pollMicros;
     private LockServiceClient sdk;
     private long resumedMicros;
+    private int cutReplica = -1;
+    private long cutUntilMicros;
 
     public SimClient(LeaseWorld world, int number, Random random)
     {
@@ -84,6 +86,7 @@ internal sealed class SimClient
         }
 
         SchedulePause();
+        ScheduleGatewayCut();
     }
 
     // ---- What the channel reports (the wire), and what the SDK believes ----
@@ -202,6 +205,14 @@ internal sealed class SimClient
         while (true)
         {
             await Delay(random.NextInt64(400_000)).ConfigureAwait(false);
+            if (world.IdleRemainingMicros > 0)
+            {
+                // The workload's lull: done for now, the process closes its sessions and comes back when it ends.
+                await RestartAsync().ConfigureAwait(false);
+                await Delay(world.IdleRemainingMicros).ConfigureAwait(false);
+                continue;
+            }
+
             if (random.NextDouble() < world.Options.CloseRate)
             {
                 await RestartAsync().ConfigureAwait(false);
@@ -263,7 +274,7 @@ internal sealed class SimClient
         }
 
         world.Checker.OnGrantAcknowledged(session, name, mode, handle.Token, used: true);
-        await Delay(random.NextInt64(world.Options.MaxHoldMicros)).ConfigureAwait(false);
+        await HoldAsync(handle, name).ConfigureAwait(false);
         if (handle.IsLost)
         {
             return; // LostToken fired: a lost lock is not released
@@ -280,6 +291,31 @@ internal sealed class SimClient
             world.Trace(this, $"release ended: {e.GetType().Name}", name);
             await handle.DisposeAsync().ConfigureAwait(false); // as `await using` would: keeps releasing in the background
         }
+    }
+
+    /// <summary>
+    /// Holds a granted lock for a while, now and then asking the service whether its token is still current (what a
+    /// resource's fencing guard does): a linearizable read, sent where the SDK believes the leader is, so a stale
+    /// leader cache reaches a deposed leader (the Raft checker's linearizable-reads check judges every such read).
+    /// </summary>
+    private async Task HoldAsync(LockHandle handle, string name)
+    {
+        var holdMicros = random.NextInt64(world.Options.MaxHoldMicros);
+        var reads = random.NextDouble() < world.Options.ReadRate ? 1 + random.Next(3) : 0;
+        for (var i = 0; i < reads && !handle.IsLost; i++)
+        {
+            await Delay(holdMicros / (reads + 1)).ConfigureAwait(false);
+            try
+            {
+                await sdk.IsCurrentAsync(name, handle.Token, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (Expected(e))
+            {
+                world.Trace(this, $"is-current ended: {e.GetType().Name}", name);
+            }
+        }
+
+        await Delay(holdMicros / (reads + 1)).ConfigureAwait(false);
     }
 
     /// <summary>The process restarts: the old SDK instance closes its sessions; the new one has a new identity.</summary>
@@ -334,6 +370,32 @@ internal sealed class SimClient
             }
 
             SchedulePause();
+        });
+
+    /// <summary>
+    /// Whether this client's calls to <paramref name="replica"/> are lost: an Orleans client sends every call to one
+    /// grain through one gateway, so a paused or cut-off gateway silo silences that replica for this client alone,
+    /// while the replicas still reach it silo to silo (the case forwarding through a follower exists for).
+    /// </summary>
+    public bool IsCutFrom(int replica) => replica == cutReplica && world.Sim.NowMicros < cutUntilMicros && !world.Sim.IsQuiet;
+
+    /// <summary>Now and then the client's path to the current leader breaks for 0.3–3 s (its gateway silo paused); none once the run is quiet.</summary>
+    private void ScheduleGatewayCut() =>
+        world.Sim.After(KeepAliveMicros, () =>
+        {
+            if (Abandoned || world.Sim.IsQuiet)
+            {
+                return;
+            }
+
+            if (world.Sim.NowMicros >= cutUntilMicros && random.NextDouble() < world.Options.GatewayCutRate)
+            {
+                cutReplica = world.Sim.CurrentLeader()?.Id ?? random.Next(world.Sim.Replicas.Count);
+                cutUntilMicros = world.Sim.NowMicros + 300_000 + random.NextInt64(2_700_000);
+                world.Trace(this, $"cut off from r{cutReplica} until {cutUntilMicros / 1000} ms");
+            }
+
+            ScheduleGatewayCut();
         });
 
     /// <summary>The process stops for good: no more requests, keepalives or releases (what is in flight still lands).</summary>
