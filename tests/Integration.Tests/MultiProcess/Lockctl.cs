@@ -35,36 +35,45 @@ internal static class Lockctl
         return Process.Start(start) ?? throw new InvalidOperationException("could not start lockctl");
     }
 
-    /// <summary>
-    /// Runs one command to its end: exit code, standard output and standard error. A command still running after
-    /// <paramref name="limit"/> (default 2 min) is killed and reported with what it printed, instead of holding the
-    /// test to its own timeout with nothing to show.
-    /// </summary>
-    public static async Task<Outcome> RunAsync(SiloProcessCluster cluster, CancellationToken ct, TimeSpan? limit, params string[] arguments)
+    /// <summary>How long a test waits on a lockctl (its exit, its next line) before killing it and saying so.</summary>
+    public static readonly TimeSpan WaitLimit = TimeSpan.FromMinutes(2);
+
+    /// <summary>Runs one command to its end: exit code, standard output and standard error.</summary>
+    public static async Task<Outcome> RunAsync(SiloProcessCluster cluster, CancellationToken ct, params string[] arguments)
     {
         using var process = Start(cluster, arguments);
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None); // ends when the process does
         var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(limit ?? TimeSpan.FromMinutes(2));
         try
         {
-            await process.WaitForExitAsync(deadline.Token);
+            await WithinLimitAsync(process, async c => { await process.WaitForExitAsync(c); return 0; }, $"lockctl {string.Join(' ', arguments)} to exit", ct);
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException e)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            if (ct.IsCancellationRequested)
-            {
-                throw;
-            }
-
-            throw new TimeoutException($"lockctl {string.Join(' ', arguments)} still ran after {limit ?? TimeSpan.FromMinutes(2)}; stdout: {await output}; stderr: {await error}");
+            throw new TimeoutException($"{e.Message}; stdout: {await output}; stderr: {await error}", e);
         }
 
         return new Outcome(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>
+    /// Waits for something of a running lockctl (its exit, its next line) at most <see cref="WaitLimit"/>; one that takes
+    /// longer is killed and reported, instead of holding the test to its own timeout with nothing to show.
+    /// </summary>
+    public static async Task<T> WithinLimitAsync<T>(Process process, Func<CancellationToken, Task<T>> wait, string what, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(WaitLimit);
+        try
+        {
+            return await wait(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            KillIfRunning(process);
+            throw new TimeoutException($"waited {WaitLimit} for {what}; it was killed");
+        }
     }
 
     /// <summary>Kills a lockctl started with <see cref="Start"/> that a failed test left running.</summary>

@@ -178,38 +178,12 @@ public sealed class LockctlOperatorTests(AzuriteFixture azurite)
 
     private static string Url(SiloProcess silo) => $"http://127.0.0.1:{silo.HttpPort}";
 
-    private static Task<Lockctl.Outcome> RunAsync(SiloProcessCluster cluster, params string[] arguments) => Lockctl.RunAsync(cluster, Ct, limit: null, arguments);
+    private static Task<Lockctl.Outcome> RunAsync(SiloProcessCluster cluster, params string[] arguments) => Lockctl.RunAsync(cluster, Ct, arguments);
 
-    /// <summary>Waits for a running lockctl to exit; one still running after 2 minutes is killed and reported.</summary>
-    private static async Task ExitAsync(Process process)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        deadline.CancelAfter(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
-        {
-            Lockctl.KillIfRunning(process);
-            throw new TimeoutException("lockctl did not exit within 2 minutes");
-        }
-    }
+    private static Task ExitAsync(Process process) =>
+        Lockctl.WithinLimitAsync(process, async c => { await process.WaitForExitAsync(c); return 0; }, "lockctl to exit", Ct);
 
-    /// <summary>The next line a running lockctl prints; one that prints nothing for 2 minutes is killed and reported.</summary>
-    private static async Task<string> ReadLineAsync(Process process)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        deadline.CancelAfter(TimeSpan.FromMinutes(2));
-        try
-        {
-            return await process.StandardOutput.ReadLineAsync(deadline.Token)
-                ?? throw new InvalidOperationException($"lockctl exited: {await process.StandardError.ReadToEndAsync(Ct)}");
-        }
-        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
-        {
-            Lockctl.KillIfRunning(process);
-            throw new TimeoutException($"lockctl printed no line for 2 minutes; stderr: {await process.StandardError.ReadToEndAsync(CancellationToken.None)}");
-        }
-    }
+    private static async Task<string> ReadLineAsync(Process process) =>
+        await Lockctl.WithinLimitAsync(process, c => process.StandardOutput.ReadLineAsync(c).AsTask(), "lockctl's next line", Ct)
+            ?? throw new InvalidOperationException($"lockctl exited: {await process.StandardError.ReadToEndAsync(Ct)}");
 }
