@@ -684,13 +684,21 @@ internal sealed class LeaseChecker(LeaseWorld world)
 
     /// <summary>
     /// The working leader, if any: the up replica leading in the highest term, not handing leadership over (it
-    /// refuses proposals meanwhile), connected both ways to enough up replicas of no higher term to form a majority
+    /// refuses proposals meanwhile), having applied an entry of its term, connected both ways to enough up replicas of no higher term to form a majority
     /// with itself, and committing: none of its proposals is older than C and still not applied on it.
     /// </summary>
     private SimReplica? WorkingLeader()
     {
         var sim = world.Sim;
         if (sim.CurrentLeader() is not { } leader || leader.Node!.LeadTransferee is not null || world.Hosts[leader.Id].IsPaused)
+        {
+            return null;
+        }
+
+        // Until it has applied an entry of its own term (its no-op, which only the Raft core proposes, so it is not in
+        // uncommittedByTerm), a new leader can commit nothing, let alone expire a session: its no-op's appends may
+        // have been lost, and it may not yet hold the entries that renewed the sessions (lease seed 6990 at 575057c).
+        if (!leader.Node.Log.TryGetTerm(leader.AppliedIndex, out var appliedTerm) || appliedTerm != leader.Node.Term)
         {
             return null;
         }
