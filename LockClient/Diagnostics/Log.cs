@@ -54,6 +54,12 @@ internal static partial class Log
     [LoggerMessage(15, LogLevel.Debug, "Resolved abandoned acquire {Sequence} of lock {LockName}: {Outcome}")]
     public static partial void OrphanResolved(ILogger logger, string lockName, long sequence, string outcome);
 
+    [LoggerMessage(16, LogLevel.Debug, "Replica {SilentKey} silent; probed replica {ProbedKey}: {Status}, leader hint {LeaderHint}")]
+    public static partial void Probed(ILogger logger, string silentKey, string probedKey, ReplyStatus status, int leaderHint);
+
+    [LoggerMessage(17, LogLevel.Debug, "Replica {ProbedKey} names the silent replica {SilentKey} as leader; asking it to forward the request")]
+    public static partial void AskedToForward(ILogger logger, string probedKey, string silentKey);
+
     [LoggerMessage(12, LogLevel.Debug, "Replica {ReplicaKey} failed a call ({ExceptionType}); trying another replica")]
     public static partial void ReplicaFailed(ILogger logger, string replicaKey, string exceptionType);
 

@@ -175,11 +175,14 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
 
     /// <summary>
     /// Calls <paramref name="replica"/>, and while it stays silent, asks the other replicas the same request (same
-    /// request id, so it takes effect at most once) every quarter of <see cref="LockClientOptions.CallTimeout"/>: a
-    /// follower answers NotLeader at once, with the new leader once one is elected. A leader that died with the
-    /// call in flight never answers (Orleans does not fail a request forwarded to a silo that then dies), so this
-    /// is what bounds a failover to the election rather than to the call timeout. A follower that names the silent
-    /// replica itself as leader is asked to forward the request to it (<see cref="IReplicaChannel.ViaFollower"/>).
+    /// request id, so it takes effect at most once): first after a quarter of <see cref="LockClientOptions.CallTimeout"/>,
+    /// then every eighth, since an election is likely under way. A follower answers NotLeader at once, with the new
+    /// leader once one is elected. A leader that died with the call in flight never answers (Orleans does not fail a
+    /// request forwarded to a silo that then dies), so this is what bounds a failover to the election rather than to
+    /// the call timeout. A follower that names the silent replica itself as leader (it has heard from it lately, so
+    /// the path from this client to it is what is broken) is asked to forward the request to it
+    /// (<see cref="IReplicaChannel.ViaFollower"/>); that forwarded call races the first one while the probes go on, so
+    /// a leader paused just after the follower heard from it costs no more than a probe period.
     /// </summary>
     /// <returns>The reply and the replica that gave it; or no reply and the replica said to lead now.</returns>
     /// <exception cref="TimeoutException">Nobody answered within <paramref name="callTimeout"/>.</exception>
@@ -188,6 +191,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
         where T : class
     {
         var primary = call(channel, replica);
+        Task<T>? forwarded = null;
         var deadline = time.GetTimestamp() + (long)(callTimeout.TotalSeconds * time.TimestampFrequency);
         var probeDelay = options.CallTimeout / 4;
         var probeTarget = replica;
@@ -199,12 +203,20 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                 throw new TimeoutException($"Replica {LockGroups.ReplicaKey(group, replica)} did not answer within {callTimeout}.");
             }
 
+            var answer = forwarded is null
+                ? primary
+                : TimeProviderTasks.PrimaryOrAccepted(primary, forwarded, static r => StatusAndHint(r).Status != ReplyStatus.NotLeader);
             try
             {
-                return (await primary.WithTimeout(remaining < probeDelay ? remaining : probeDelay, time, cancellationToken).ConfigureAwait(false), replica);
+                return (await answer.WithTimeout(remaining < probeDelay ? remaining : probeDelay, time, cancellationToken).ConfigureAwait(false), replica);
             }
-            catch (TimeoutException) when (!primary.IsCompleted)
+            catch (TimeoutException) when (!answer.IsCompleted)
             {
+            }
+
+            if (forwarded is { IsCompleted: true })
+            {
+                forwarded = null; // it came back NotLeader or failed: a later probe may start another
             }
 
             if (replicas == 1)
@@ -217,6 +229,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
             {
                 var probe = await call(channel, probeTarget).WithTimeout(probeDelay, time, cancellationToken).ConfigureAwait(false);
                 var (status, hint) = StatusAndHint(probe);
+                Log.Probed(logger, LockGroups.ReplicaKey(group, replica), LockGroups.ReplicaKey(group, probeTarget), status, hint);
                 if (status != ReplyStatus.NotLeader)
                 {
                     return (probe, probeTarget); // the probed replica leads now and has answered the request itself
@@ -227,23 +240,20 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                     return (null, hint);
                 }
 
-                if (hint == replica)
+                if (hint == replica && forwarded is null)
                 {
-                    // The follower names as leader the replica that stays silent to us: the path from this client to
-                    // it is broken (Orleans sends every call to one grain through one gateway, and that silo may be
-                    // paused or cut off), not the leader. The follower reaches it silo to silo: ask it to pass the
-                    // same request (same id: at most once) on.
-                    var forwarded = await call(channel.ViaFollower, probeTarget).WithTimeout(remaining, time, cancellationToken).ConfigureAwait(false);
-                    if (StatusAndHint(forwarded).Status != ReplyStatus.NotLeader)
-                    {
-                        return (forwarded, replica);
-                    }
+                    // Orleans sends every call to one grain through one gateway, and that silo may be paused or cut
+                    // off while the leader is fine; the follower reaches the leader silo to silo.
+                    Log.AskedToForward(logger, LockGroups.ReplicaKey(group, probeTarget), LockGroups.ReplicaKey(group, replica));
+                    forwarded = call(channel.ViaFollower, probeTarget);
                 }
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is TimeoutException or ReplicaFailedException)
             {
                 // No news from this replica either; keep waiting for the first one and probe another.
             }
+
+            probeDelay = options.CallTimeout / 8;
         }
     }
 

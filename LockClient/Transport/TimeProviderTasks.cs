@@ -56,6 +56,28 @@ internal static class TimeProviderTasks
         return wait.Task;
     }
 
+    /// <summary>
+    /// <paramref name="primary"/>'s outcome, or <paramref name="alternative"/>'s result if that comes first and
+    /// <paramref name="acceptAlternative"/> takes it (an alternative that fails or is not taken is ignored).
+    /// </summary>
+    public static Task<T> PrimaryOrAccepted<T>(Task<T> primary, Task<T> alternative, Func<T, bool> acceptAlternative)
+    {
+        var first = new Wait<T>(timedOut: static _ => { });
+        // Synchronous continuations, as in WithTimeout: the primary is awaited again by every later attempt.
+        primary.ContinueWith(
+            static (t, w) => ((Wait<T>)w!).CompleteFrom(t), first, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        alternative.ContinueWith(
+            (t, w) =>
+            {
+                if (t.IsCompletedSuccessfully && acceptAlternative(t.Result))
+                {
+                    ((Wait<T>)w!).CompleteFrom(t);
+                }
+            },
+            first, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return first.Task;
+    }
+
     /// <inheritdoc cref="WithTimeout{T}(Task{T}, TimeSpan, TimeProvider, CancellationToken)"/>
     public static Task WithTimeout(this Task task, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) =>
         Completed(task).WithTimeout(timeout, time, cancellationToken);

@@ -86,6 +86,15 @@ public sealed partial class RaftNode
 
     public long CommitIndex => log.Committed;
 
+    /// <summary>
+    /// Whether this replica leads, or has heard from its leader within half the minimum election timeout. A leader
+    /// silent for longer is likely paused, dead or cut off: not one to send clients to, though no election has
+    /// started yet.
+    /// </summary>
+    public bool HearsFromLeader =>
+        Role == RaftRole.Leader
+        || (LeaderId is not null && electionElapsed < Math.Max(config.HeartbeatTicks + 1, config.ElectionTimeoutMinTicks / 2));
+
     public long LastIndex => log.LastIndex;
 
     public long LastTerm => log.LastTerm;

@@ -428,8 +428,13 @@ public sealed partial class ReplicaCore
         return true;
     }
 
-    /// <summary>Where to send clients: during a leadership transfer the target is about to lead, so there rather than back here.</summary>
-    public int LeaderHint() => IsStopped ? -1 : _raft.LeadTransferee ?? _raft.LeaderId ?? -1;
+    /// <summary>
+    /// Where to send clients: during a leadership transfer the target is about to lead, so there rather than back here.
+    /// A leader this follower has not heard from lately is not named (-1): a client sent to a paused or dead leader,
+    /// or asking this follower to forward to it, would wait out its call timeout, while one told "no leader known"
+    /// keeps probing and finds the next leader as soon as it is elected.
+    /// </summary>
+    public int LeaderHint() => IsStopped ? -1 : _raft.LeadTransferee ?? (_raft.HearsFromLeader ? _raft.LeaderId : null) ?? -1;
 
     /// <summary>The refusal in the reply shape of the request's kind.</summary>
     private static ReplicaReply Refused(ReplicaRequest request, Refusal refusal) => request switch

@@ -41,8 +41,14 @@ internal static class ChaosClient
         channel.Start();
         var host = await ClusterClientHost.StartAsync(options.Storage, options.ClusterName, options.ClusterName, services =>
         {
-            // stdout carries the protocol: every log line goes to stderr.
-            services.AddLogging(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning));
+            // stdout carries the protocol: every log line goes to stderr. LOCKSERVICE_CHAOS_CLIENT_LOG=Debug shows the
+            // SDK's failover steps (probes, retries), with timestamps to line them up with the silo logs.
+            var sdkLevel = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("LOCKSERVICE_CHAOS_CLIENT_LOG"), out var level) ? level : LogLevel.Warning;
+            services.AddLogging(b => b
+                .AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ")
+                .AddFilter("LockService", sdkLevel)
+                .SetMinimumLevel(LogLevel.Warning));
+            services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             services.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             services.AddLockClient(o => o.SessionTtl = options.SessionTtl);
         });

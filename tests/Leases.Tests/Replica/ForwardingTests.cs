@@ -64,6 +64,35 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public void A_follower_that_has_not_heard_from_its_leader_lately_names_no_leader_and_forwards_nothing()
+    {
+        // The leader's silo is paused: its heartbeats stop. Naming it would send clients (and their forwarded calls)
+        // to a replica that cannot answer until it resumes, long after the others have elected a new leader.
+        var core = FollowerOfReplica1();
+        var now = Now;
+        for (var tick = 0; tick < 3; tick++)
+        {
+            now += TimeSpan.FromMilliseconds(50);
+            core.Tick(now);
+        }
+
+        core.Outbox.Clear();
+        core.Request(42, new ReplicaRequest.OpenSession(Open, 0, 2_000), now, forwardToLeader: true);
+
+        Assert.Empty(core.Outbox.Forwards);
+        var (_, silent) = Assert.Single(core.Outbox.Replies);
+        Assert.Equal((ReplyCode.NotLeader, -1), (silent.Code, silent.LeaderHint));
+        Assert.Equal(1, core.Raft.LeaderId); // still its leader as far as Raft goes: no election has started
+
+        core.Receive([new Heartbeat(1, 0, 2, 0, Round: 2)], now);
+        core.Outbox.Clear();
+        core.Request(43, new ReplicaRequest.OpenSession(Open, 0, 2_000), now);
+
+        var (_, heard) = Assert.Single(core.Outbox.Replies);
+        Assert.Equal((ReplyCode.NotLeader, 1), (heard.Code, heard.LeaderHint));
+    }
+
+    [Fact]
     public void Invalid_input_is_refused_by_the_follower_itself_not_forwarded()
     {
         var core = FollowerOfReplica1();

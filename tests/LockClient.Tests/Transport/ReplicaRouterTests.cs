@@ -103,6 +103,30 @@ public sealed class ReplicaRouterTests
     }
 
     [Fact]
+    public async Task A_paused_leader_costs_the_election_and_a_probe_period_not_the_call_timeout()
+    {
+        // The leader's silo is paused with the call in flight. Its followers still name it at first, and what one of
+        // them forwards to it hangs as well; 600 ms in, replica 2 is elected. The forward must not hold the probes up.
+        var router = new ReplicaRouter(new OrleansReplicaChannel(_grains), new LockClientOptions { CallTimeout = TimeSpan.FromSeconds(1) }, _time, NullLogger.Instance);
+        var started = _time.GetTimestamp();
+        bool Elected() => _time.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(600);
+        _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
+        _grains.Replicas[0][1].Behaviour = () => FakeReplica.NotLeader(Elected() ? 2 : 0)();
+        _grains.Replicas[0][1].WhenForwarded = FakeReplica.Hangs();
+        _grains.Replicas[0][2].Behaviour = () => Elected() ? Task.FromResult<object>(ReplyStatus.Ok) : FakeReplica.NotLeader(0)();
+        _grains.Replicas[0][2].WhenForwarded = FakeReplica.Hangs();
+
+        var call = router.ReleaseAsync(0, new ReleaseRequest(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", default), Ct);
+        await Harness(call, step: TimeSpan.FromMilliseconds(10));
+
+        Assert.Equal(ReplyStatus.Ok, (await call).Status);
+        var took = _time.GetElapsedTime(started);
+        Assert.True(took < TimeSpan.FromMilliseconds(900), $"took {took} of fake time; the election was at 600 ms, probes go every 125 ms, the call timeout is 1 s");
+        Assert.Equal(2, router.LeaderGuess(0));
+        Assert.True(_grains.Replicas[0].Sum(r => r.ForwardRequests) >= 1, "the followers named the silent replica, so one should have been asked to forward");
+    }
+
+    [Fact]
     public async Task A_follower_is_asked_to_forward_only_when_it_names_the_silent_replica_as_leader()
     {
         _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
@@ -156,12 +180,13 @@ public sealed class ReplicaRouterTests
 
     private static AcquireRequest Request() => new(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", LockMode.Exclusive, 0, 1000);
 
-    private async Task Harness(Task call)
+    private async Task Harness(Task call, TimeSpan? step = null)
     {
-        for (var i = 0; i < 200 && !call.IsCompleted; i++)
+        var advance = step ?? TimeSpan.FromMilliseconds(100);
+        for (var i = 0; i < 20_000 / advance.TotalMilliseconds && !call.IsCompleted; i++)
         {
             await Task.Delay(1, Ct);
-            _time.Advance(TimeSpan.FromMilliseconds(100));
+            _time.Advance(advance);
         }
     }
 }
