@@ -70,7 +70,7 @@ public static class ChaosRunner
 
             log($"all {options.Clients} clients acquire; the nemesis starts");
 
-            var nemesis = new Nemesis(options, cluster, probe, azurite, clients, partitions, new Random(options.Seed));
+            var nemesis = new Nemesis(options, cluster, probe, probeHost.Services.GetRequiredService<IClusterClient>(), azurite, clients, partitions, new Random(options.Seed));
             await ShakeAsync(options, nemesis, supervisor, recorder, cancellationToken);
 
             if (!await WaitAsync(() => supervisor.AllReady, TimeSpan.FromSeconds(300), cancellationToken))
@@ -112,6 +112,9 @@ public static class ChaosRunner
         return Path.Combine(AzuriteScript.RepositoryRoot(), "bench", "Chaos", "bin", configuration, "net10.0", "LockService.Chaos.dll");
     }
 
+    /// <summary>How long every silo must have been up before the next fault (see <see cref="SiloSupervisor.SettledFor"/>).</summary>
+    private static readonly TimeSpan SettleAfterRejoin = TimeSpan.FromSeconds(3);
+
     private static async Task ShakeAsync(ChaosOptions options, Nemesis nemesis, SiloSupervisor supervisor, HistoryRecorder recorder, CancellationToken cancellationToken)
     {
         var random = new Random(options.Seed + 1);
@@ -121,25 +124,23 @@ public static class ChaosRunner
         {
             await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next) is { Ticks: > 0 } wait ? wait : TimeSpan.Zero, cancellationToken);
 
-            // One fault at a time: a silo still restarting, or a replica not yet moved home, would turn the next kill
-            // into a double fault. On a starved machine silos can keep being evicted; then the run ends with what it
-            // has rather than failing.
-            if (!await WaitAsync(() => supervisor.AllReady, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), faultsEnd), cancellationToken))
-            {
-                options.Log("not every silo is back, and the fault window is over");
-                break;
-            }
-
+            // One fault at a time: a silo still restarting or just back (handing directory ranges over), or a replica
+            // not yet moved home, would turn the next fault into a double one. Both at once: a silo paused past its
+            // death declaration may exit while the group settles. On a starved machine silos can keep being evicted;
+            // then the run ends with what it has rather than failing.
             var wholeSince = Stopwatch.GetTimestamp();
-            if (!await WaitAsync(nemesis.GroupWholeAsync, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), faultsEnd), cancellationToken))
+            if (!await WaitAsync(
+                async () => supervisor.SettledFor(SettleAfterRejoin) && await nemesis.GroupWholeAsync(),
+                Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), faultsEnd),
+                cancellationToken))
             {
-                options.Log("group 0 is not whole again (a leader, its replicas on distinct silos), and the fault window is over");
+                options.Log("not every silo is back and settled with group 0 whole (a leader, its replicas on distinct silos), and the fault window is over");
                 break;
             }
 
             if (Stopwatch.GetElapsedTime(wholeSince) > TimeSpan.FromSeconds(1))
             {
-                options.Log($"group 0 whole again after waiting {Stopwatch.GetElapsedTime(wholeSince).TotalMilliseconds:0} ms");
+                options.Log($"silos settled and group 0 whole again after waiting {Stopwatch.GetElapsedTime(wholeSince).TotalMilliseconds:0} ms");
             }
 
             var kind = options.Faults[index % options.Faults.Length];

@@ -9,7 +9,7 @@ namespace LockService.Chaos.Harness;
 /// fault says so (a random silo when no leader is known at that moment).
 /// </summary>
 internal sealed class Nemesis(
-    ChaosOptions options, SiloProcessCluster cluster, ReplicaProbe probe, AzuriteControl azurite, IReadOnlyList<ClientProcess> clients,
+    ChaosOptions options, SiloProcessCluster cluster, ReplicaProbe probe, IGrainFactory grains, AzuriteControl azurite, IReadOnlyList<ClientProcess> clients,
     PartitionMarkers partitions, Random random)
 {
     public async Task<Fault> InjectAsync(string kind, CancellationToken cancellationToken)
@@ -79,7 +79,30 @@ internal sealed class Nemesis(
     {
         var statuses = await probe.StatusesAsync(0, TimeSpan.FromSeconds(1));
         return probe.Leader(statuses) is not null && statuses.All(s => s is not null)
-            && statuses.Select(s => s!.Silo).Distinct().Count() == Math.Min(statuses.Length, cluster.Silos.Count);
+            && statuses.Select(s => s!.Silo).Distinct().Count() == Math.Min(statuses.Length, cluster.Silos.Count)
+            && await EveryRunningSiloActiveAsync();
+    }
+
+    /// <summary>
+    /// Whether every running silo process is an active member. A silo paused past its death declaration runs on after
+    /// it resumes, for seconds to tens of seconds at this load, until it reads that it was declared dead and stops; a
+    /// fault in that time would meet it stopping, and be a second fault.
+    /// </summary>
+    private async Task<bool> EveryRunningSiloActiveAsync()
+    {
+        Dictionary<SiloAddress, SiloStatus> hosts;
+        try
+        {
+            hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: false).WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException)
+        {
+            return false;
+        }
+
+        return cluster.Silos.Where(s => s.IsRunning).All(silo =>
+            hosts.Where(h => h.Key.Endpoint.Port == silo.SiloPort).OrderByDescending(h => h.Key.Generation).FirstOrDefault() is { Key: not null } newest
+            && newest.Value == SiloStatus.Active);
     }
 
     private async Task<SiloProcess> LeaderSiloAsync()

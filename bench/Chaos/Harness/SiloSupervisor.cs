@@ -20,12 +20,20 @@ internal sealed class SiloSupervisor(SiloProcessCluster cluster, Action<SiloProc
     private int _restarting;
 
     private int _restarts;
+    private long _lastChangeTs = Stopwatch.GetTimestamp();
 
     /// <summary>Silo restarts so far.</summary>
     public int Restarts => Volatile.Read(ref _restarts);
 
     /// <summary>True while every silo runs and none is waiting for, or in, a restart.</summary>
     public bool AllReady => Volatile.Read(ref _restarting) == 0 && cluster.Silos.All(s => s.IsRunning);
+
+    /// <summary>
+    /// True once every silo has run for <paramref name="settle"/> since the last exit or return: a silo that joins
+    /// hands grain-directory ranges over for a moment after it answers, and a fault in that moment is a second fault.
+    /// </summary>
+    public bool SettledFor(TimeSpan settle) =>
+        AllReady && Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastChangeTs)) >= settle;
 
     public void Start() => _loop = Task.Run(() => Task.WhenAll(cluster.Silos.Select(SuperviseAsync)));
 
@@ -57,6 +65,7 @@ internal sealed class SiloSupervisor(SiloProcessCluster cluster, Action<SiloProc
                     backoff = FirstBackoff;
                 }
 
+                Interlocked.Exchange(ref _lastChangeTs, Stopwatch.GetTimestamp());
                 log($"silo {silo.Index} (pid {silo.Pid}) exited; restarting it in {backoff.TotalSeconds:0.0} s");
                 Interlocked.Increment(ref _restarting);
                 try
@@ -72,6 +81,7 @@ internal sealed class SiloSupervisor(SiloProcessCluster cluster, Action<SiloProc
                     Interlocked.Decrement(ref _restarting);
                 }
 
+                Interlocked.Exchange(ref _lastChangeTs, Stopwatch.GetTimestamp());
                 log($"silo {silo.Index} is back (pid {silo.Pid})");
                 onRejoin(silo, Stopwatch.GetTimestamp());
             }
