@@ -1,4 +1,5 @@
 using LockService.Client;
+using LockService.Integration.Tests.Client;
 using LockService.Integration.Tests.Infrastructure;
 using LockService.Protocol;
 using Orleans.Runtime;
@@ -92,7 +93,12 @@ public sealed class ReplicaGroupTests(AzuriteFixture azurite)
         var (_, leaderReplica) = LockGroups.ParseReplicaKey(leader.ReplicaKey);
         var follower = cluster.ClientReplica(0, (leaderReplica + 1) % 3);
 
-        var reply = await follower.OpenSession(new OpenSessionRequest(new RequestId(Guid.NewGuid(), 1), 5000));
+        var request = new OpenSessionRequest(new RequestId(Guid.NewGuid(), 1), 5000);
+
+        // A follower names only a leader it has heard from in the last 150 ms (-1 otherwise, so that clients probe
+        // rather than wait on a silent replica); on a loaded machine a heartbeat can come later than that.
+        var reply = await Eventually.Until(
+            () => follower.OpenSession(request), r => r.Status != ReplyStatus.NotLeader || r.LeaderHint >= 0, "the follower names a leader");
 
         Assert.Equal(ReplyStatus.NotLeader, reply.Status);
         Assert.Equal(leaderReplica, reply.LeaderHint);
