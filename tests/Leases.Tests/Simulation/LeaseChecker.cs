@@ -40,6 +40,7 @@ internal sealed class LeaseChecker(LeaseWorld world)
     private readonly List<(long From, long To)> lostIntervals = [];
     private readonly List<(long From, long To)> noLeader = [];
     private readonly Dictionary<long, Queue<(long Index, long AtMicros)>> uncommittedByTerm = [];
+    private readonly List<(ClientSession Session, long ByIndex, long AnsweredAt)> expiredAnswers = [];
     private readonly List<long> leaderChanges = [];
     private readonly Dictionary<RequestId, ClientSession> opens = [];
     private readonly Dictionary<SessionId, ClientSession> sessions = [];
@@ -194,7 +195,30 @@ internal sealed class LeaseChecker(LeaseWorld world)
         Stats.ToldExpired++;
         if (!session.Ended)
         {
-            throw new InvariantViolation($"{session} was answered SessionExpired, but it has not ended (no expiry or close applied anywhere)");
+            // The answer may come from state the current replicas have not applied yet: a stale duplicate of the
+            // leader applies a committed entry first, and the checker follows only the current activations. So the
+            // session's end must be in the applied sequence by the highest index any activation had applied when
+            // the answer arrived (checked in OnApplied, and at the end of the run).
+            expiredAnswers.Add((session, world.Hosts.Max(h => h.MaxAppliedIndex), Now));
+        }
+    }
+
+    /// <summary>SessionExpired answers whose session has not ended in the applied sequence yet (see <see cref="OnToldExpired"/>).</summary>
+    private void CheckExpiredAnswers(bool atEnd)
+    {
+        for (var i = expiredAnswers.Count - 1; i >= 0; i--)
+        {
+            var (session, byIndex, answeredAt) = expiredAnswers[i];
+            if (session.Ended)
+            {
+                expiredAnswers.RemoveAt(i);
+            }
+            else if (globalApplied >= byIndex || atEnd)
+            {
+                throw new InvariantViolation(
+                    $"{session} was answered SessionExpired at {Ms(answeredAt)}, but it has not ended (no expiry or close applied " +
+                    $"{(atEnd ? "by the end of the run" : $"by index {byIndex}, the highest any activation had applied then")})");
+            }
         }
     }
 
@@ -275,6 +299,8 @@ internal sealed class LeaseChecker(LeaseWorld world)
         {
             FirstApply(replica, entry);
         }
+
+        CheckExpiredAnswers(atEnd: false);
     }
 
     /// <summary>Everything about an entry, checked once: when it is applied for the first time anywhere.</summary>
@@ -732,6 +758,7 @@ internal sealed class LeaseChecker(LeaseWorld world)
 
     public void AtEnd()
     {
+        CheckExpiredAnswers(atEnd: true);
         foreach (var session in sessions.Values)
         {
             if (!session.Ended && session.IsOver)

@@ -44,6 +44,9 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
     /// <summary>The replica's current activation (the one the checkers observe), null while it is down.</summary>
     private Activation? Primary => activations.Count > 0 && activations[0].IsPrimary ? activations[0] : null;
 
+    /// <summary>The highest index any live activation has applied, a stale duplicate's included (0 when none runs).</summary>
+    public long MaxAppliedIndex => activations.Count == 0 ? 0 : activations.Max(a => a.Core.AppliedIndex);
+
     private SimReplica Replica => replica ?? throw new InvalidOperationException("host not started");
 
     private TimeSpan LocalNow => TimeSpan.FromMicroseconds(Replica.Clock.NowMicros);
