@@ -138,7 +138,7 @@ internal sealed record LeaseSimOptions
             // Drawn last, so the draws above (and the rest of each seed's options) are what they were before.
             SemaphoreRate = random.NextDouble() * 0.4,
             GatewayCutRate = random.NextDouble() * 0.1,
-            ReadRate = random.NextDouble() * 0.5,
+            ReadRate = random.NextDouble() * 0.9,
             Lulls = Enumerable.Range(0, random.Next(3)).Select(_ => (1_000_000 + random.NextInt64(8_000_000), 3_000_000 + random.NextInt64(4_000_000))).ToArray(),
         };
     }
