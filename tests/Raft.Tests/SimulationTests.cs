@@ -18,6 +18,7 @@ public sealed class SimulationTests
         var failures = new ConcurrentBag<SimulationFailedException>();
         long steps = 0;
         long committed = 0;
+        var mostSteps = (Steps: 0L, Seed: 0);
         var stopwatch = Stopwatch.StartNew();
         Parallel.For(
             first,
@@ -30,6 +31,10 @@ public sealed class SimulationTests
                     var stats = new Simulation.Simulation(seed, SimulationOptions.ForSeed(seed)).Run();
                     Interlocked.Add(ref steps, stats.Steps);
                     Interlocked.Add(ref committed, stats.HighestCommitted);
+                    lock (failures)
+                    {
+                        mostSteps = stats.Steps > mostSteps.Steps ? (stats.Steps, seed) : mostSteps;
+                    }
                 }
                 catch (SimulationFailedException failure)
                 {
@@ -38,7 +43,7 @@ public sealed class SimulationTests
             });
 
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"{count} seeds from {first}: {steps} steps, {committed} entries committed, {failures.Count} failures, {stopwatch.Elapsed.TotalSeconds:F1} s");
+            $"{count} seeds from {first}: {steps} steps (most {mostSteps.Steps}, seed {mostSteps.Seed}), {committed} entries committed, {failures.Count} failures, {stopwatch.Elapsed.TotalSeconds:F1} s");
         TestContext.Current.TestOutputHelper?.WriteLine( // read by tools/mutants.sh
             $"sweep result: {failures.Count} of {count} failed, first {(failures.IsEmpty ? "-" : failures.Min(f => f.Seed).ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         if (!failures.IsEmpty)

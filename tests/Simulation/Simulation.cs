@@ -127,6 +127,13 @@ public sealed class Simulation
                         $"({string.Join("; ", replicas.Select(r => r.ToString()))})");
                 }
 
+                if (Stats.Steps >= Options.MaxSteps)
+                {
+                    throw new InvariantViolation(
+                        $"storm: {Stats.Steps} steps by {NowMicros / 1000} ms without the run ending (the budget is {Options.MaxSteps}); " +
+                        $"something multiplies: {events.Count} events pending");
+                }
+
                 Handle(next);
                 ProcessReadies();
                 Checker.AfterStep();

@@ -80,6 +80,13 @@ public sealed record SimulationOptions
     /// </summary>
     public long DrainMicros { get; init; }
 
+    /// <summary>
+    /// A run that takes more steps than this fails, by its seed: its messages or timers multiply (a resend answered by
+    /// more resends), which would otherwise stall a sweep for minutes with no seed to replay. Seeds take about 5,000
+    /// (Raft) and 10,000 (leases) steps; the most in 100,000 of each is in docs/SIMULATION.md.
+    /// </summary>
+    public long MaxSteps { get; init; } = 1_000_000;
+
     /// <summary>The command line printed with a failure to replay it; <c>{0}</c> is replaced by the seed.</summary>
     public string ReplayCommand { get; init; } = "RAFT_SIM_SEED={0} dotnet test --project tests/Raft.Tests -- --filter-method '*ReplaySeed*'";
 

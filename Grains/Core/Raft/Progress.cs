@@ -47,6 +47,9 @@ internal sealed class Progress
 
     public int SnapshotOffset { get; set; }
 
+    /// <summary>The offset just past the last chunk sent: only an answer that acknowledges it sends the next chunk at once.</summary>
+    public int SnapshotChunkEnd { get; set; }
+
     public bool IsPaused => State switch
     {
         ProgressState.Probe => ProbeSent,
@@ -95,6 +98,7 @@ internal sealed class Progress
         SnapshotBeingSent = snapshot;
         PendingSnapshot = snapshot.Metadata.LastIncludedIndex;
         SnapshotOffset = 0;
+        SnapshotChunkEnd = 0;
         Inflights.Clear();
     }
 

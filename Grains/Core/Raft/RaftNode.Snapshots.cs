@@ -40,6 +40,7 @@ public sealed partial class RaftNode
         var snapshot = follower.SnapshotBeingSent!;
         var offset = Math.Min(follower.SnapshotOffset, snapshot.Data.Length);
         var length = Math.Min(config.SnapshotChunkBytes, snapshot.Data.Length - offset);
+        follower.SnapshotChunkEnd = offset + length;
         Send(new InstallSnapshot(Id, to, Term, snapshot.Metadata, snapshot.Data.Length, offset, snapshot.Data.Slice(offset, length)));
     }
 
@@ -52,8 +53,16 @@ public sealed partial class RaftNode
             return;
         }
 
+        // Every chunk sent, duplicated by the network, draws an answer per copy: were every answer to send a chunk,
+        // the chunks in flight would multiply without bound. Only the answer acknowledging the chunk just sent sends
+        // the next one; any other (a duplicate, a stale answer, a follower that started over) just moves the offset,
+        // and the next heartbeat's answer resends from there.
+        var acknowledgesChunkSent = response.NextOffset == follower.SnapshotChunkEnd;
         follower.SnapshotOffset = response.NextOffset;
-        SendSnapshotChunk(response.From);
+        if (acknowledgesChunkSent)
+        {
+            SendSnapshotChunk(response.From);
+        }
     }
 
     private void HandleInstallSnapshot(InstallSnapshot chunk)

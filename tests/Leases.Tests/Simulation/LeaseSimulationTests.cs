@@ -20,7 +20,7 @@ public sealed class LeaseSimulationTests
         var count = EnvironmentInt("LEASE_SIM_SEEDS", DefaultSeeds);
         var first = EnvironmentInt("LEASE_SIM_FIRST_SEED", 1);
         var failures = new ConcurrentBag<SimulationFailedException>();
-        var totals = new ConcurrentBag<LeaseSimStats>();
+        var totals = new ConcurrentBag<(int Seed, LeaseSimStats Stats)>();
         var stopwatch = Stopwatch.StartNew();
         Parallel.For(
             first,
@@ -30,7 +30,7 @@ public sealed class LeaseSimulationTests
             {
                 try
                 {
-                    totals.Add(new LeaseWorld(seed, LeaseSimOptions.ForSeed(seed)).Run());
+                    totals.Add((seed, new LeaseWorld(seed, LeaseSimOptions.ForSeed(seed)).Run()));
                 }
                 catch (SimulationFailedException failure)
                 {
@@ -38,10 +38,11 @@ public sealed class LeaseSimulationTests
                 }
             });
 
-        var stats = totals.ToList();
+        var stats = totals.Select(t => t.Stats).ToList();
+        var mostSteps = totals.MaxBy(t => t.Stats.Raft.Steps);
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{count} seeds from {first} in {stopwatch.Elapsed.TotalSeconds:F1} s, {failures.Count} failed: " +
-            $"{stats.Sum(s => s.Raft.Steps)} steps, {stats.Sum(s => s.LeaderChanges)} leader changes, {stats.Sum(s => s.Raft.Crashes)} crashes, " +
+            $"{stats.Sum(s => s.Raft.Steps)} steps (most {mostSteps.Stats?.Raft.Steps ?? 0}, seed {mostSteps.Seed}), {stats.Sum(s => s.LeaderChanges)} leader changes, {stats.Sum(s => s.Raft.Crashes)} crashes, " +
             $"{stats.Sum(s => s.CommandsApplied)} commands, {stats.Sum(s => s.SessionsOpened)} sessions, {stats.Sum(s => s.RenewalsAcknowledged)} renewals acknowledged, " +
             $"{stats.Sum(s => s.GrantsAcknowledged)} grants acknowledged, {stats.Sum(s => s.Expiries)} expiries ({stats.Sum(s => s.ExpiriesOfStoppedSessions)} of stopped clients), " +
             $"{stats.Sum(s => s.CallsForwarded)} calls forwarded ({stats.Sum(s => s.ForwardsRefused)} reached a deposed leader); " +

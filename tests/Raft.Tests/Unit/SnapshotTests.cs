@@ -91,6 +91,42 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void InstallSnapshot_DuplicatedAnswersDoNotMultiplyTheChunksInFlight()
+    {
+        // Lease simulation seed 65583: every answer the network duplicated sent one more chunk, each drew its own
+        // answer, and the chunks in flight doubled every round trip (20 million steps).
+        var cluster = new TestCluster(configure: c => c with { SnapshotChunkBytes = 4 });
+        cluster.Campaign(0);
+        cluster.Crash(2);
+        for (var i = 0; i < 5; i++)
+        {
+            cluster.Propose(0, $"c{i}");
+        }
+
+        cluster[0].Compact(5, new byte[20]);
+        var chunks = 0;
+        cluster.Intercept = m =>
+        {
+            if (m is InstallSnapshot)
+            {
+                chunks++;
+            }
+            else if (m is SnapshotResponse answer)
+            {
+                cluster[0].Step(answer);
+            }
+
+            return m;
+        };
+        cluster.Restart(2);
+        cluster.TickAll(1);
+
+        Assert.Equal(5, cluster[2].SnapshotIndex);
+        Assert.Equal(cluster[0].LastIndex, cluster[2].LastIndex);
+        Assert.Equal(20 / 4, chunks);
+    }
+
+    [Fact]
     public void InstallSnapshot_ReadyHandsTheSnapshotToTheHostBeforeLaterEntries()
     {
         var follower = Kit.Node(1);
