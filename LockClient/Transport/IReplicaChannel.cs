@@ -23,6 +23,12 @@ internal interface IReplicaChannel
     /// </summary>
     IReplicaChannel ViaFollower { get; }
 
+    /// <summary>
+    /// The same calls, each by a way that does not depend on the gateway the direct calls use (Orleans: through an
+    /// <see cref="ILockEntryGrain"/>, one key after another, so consecutive calls leave through different gateways).
+    /// </summary>
+    IReplicaChannel ViaAnotherGateway { get; }
+
     Task<SessionReply> OpenSessionAsync(int group, int replica, OpenSessionRequest request);
 
     Task<SessionReply> KeepAliveAsync(int group, int replica, KeepAliveRequest request);

@@ -8,6 +8,8 @@ internal interface IReplicaResolver
     ILockDirectoryGrain Directory();
 
     ILockReplicaGrain Replica(int group, int replica);
+
+    ILockEntryGrain Entry(long key);
 }
 
 /// <summary>Grain references from the Orleans grain factory (the cluster client, or the silo's own factory).</summary>
@@ -16,4 +18,6 @@ internal sealed class GrainFactoryResolver(IGrainFactory grains) : IReplicaResol
     public ILockDirectoryGrain Directory() => grains.GetGrain<ILockDirectoryGrain>(ILockDirectoryGrain.Key);
 
     public ILockReplicaGrain Replica(int group, int replica) => grains.GetGrain<ILockReplicaGrain>(LockGroups.ReplicaKey(group, replica));
+
+    public ILockEntryGrain Entry(long key) => grains.GetGrain<ILockEntryGrain>(key);
 }

@@ -10,9 +10,10 @@ namespace LockService.Client.Transport;
 /// mean "this replica cannot take the call now" (for example <see cref="OrleansMessageRejectionException"/> while a
 /// dead silo is being evicted) become <see cref="ReplicaFailedException"/>; the routing is the core's.
 /// </summary>
-internal sealed class OrleansReplicaChannel(IReplicaResolver resolver, bool forwardToLeader = false) : IReplicaChannel
+internal sealed class OrleansReplicaChannel(IReplicaResolver resolver, bool forwardToLeader = false, EntryKeys? entries = null) : IReplicaChannel
 {
     private OrleansReplicaChannel? _viaFollower;
+    private OrleansReplicaChannel? _viaAnotherGateway;
 
     /// <summary>Failures of one call to one replica that mean "try another replica" rather than a bug in the request.</summary>
     internal static bool IsReplicaFailure(Exception e) =>
@@ -22,26 +23,35 @@ internal sealed class OrleansReplicaChannel(IReplicaResolver resolver, bool forw
 
     public Task<LockTopology> ReadTopologyAsync() => resolver.Directory().GetTopology();
 
-    public IReplicaChannel ViaFollower => forwardToLeader ? this : _viaFollower ??= new OrleansReplicaChannel(resolver, forwardToLeader: true);
+    public IReplicaChannel ViaFollower => forwardToLeader ? this : _viaFollower ??= new OrleansReplicaChannel(resolver, forwardToLeader: true, entries);
 
-    public Task<SessionReply> OpenSessionAsync(int group, int replica, OpenSessionRequest request) => Call(group, replica, r => r.OpenSession(request));
+    public IReplicaChannel ViaAnotherGateway => entries is not null ? this : _viaAnotherGateway ??= new OrleansReplicaChannel(resolver, forwardToLeader, new EntryKeys());
 
-    public Task<SessionReply> KeepAliveAsync(int group, int replica, KeepAliveRequest request) => Call(group, replica, r => r.KeepAlive(request));
+    public Task<SessionReply> OpenSessionAsync(int group, int replica, OpenSessionRequest request) =>
+        Call(r => r.OpenSession(request), e => e.OpenSession(group, replica, request), group, replica);
 
-    public Task<SessionReply> CloseSessionAsync(int group, int replica, CloseSessionRequest request) => Call(group, replica, r => r.CloseSession(request));
+    public Task<SessionReply> KeepAliveAsync(int group, int replica, KeepAliveRequest request) =>
+        Call(r => r.KeepAlive(request), e => e.KeepAlive(group, replica, request), group, replica);
 
-    public Task<AcquireReply> AcquireAsync(int group, int replica, AcquireRequest request) => Call(group, replica, r => r.Acquire(request));
+    public Task<SessionReply> CloseSessionAsync(int group, int replica, CloseSessionRequest request) =>
+        Call(r => r.CloseSession(request), e => e.CloseSession(group, replica, request), group, replica);
 
-    public Task<ReleaseReply> ReleaseAsync(int group, int replica, ReleaseRequest request) => Call(group, replica, r => r.Release(request));
+    public Task<AcquireReply> AcquireAsync(int group, int replica, AcquireRequest request) =>
+        Call(r => r.Acquire(request), e => e.Acquire(group, replica, request), group, replica);
 
-    public Task<ReleaseReply> CancelWaitAsync(int group, int replica, CancelWaitRequest request) => Call(group, replica, r => r.CancelWait(request));
+    public Task<ReleaseReply> ReleaseAsync(int group, int replica, ReleaseRequest request) =>
+        Call(r => r.Release(request), e => e.Release(group, replica, request), group, replica);
 
-    public Task<DescribeReply> DescribeAsync(int group, int replica, string name) => Call(group, replica, r => r.Describe(name));
+    public Task<ReleaseReply> CancelWaitAsync(int group, int replica, CancelWaitRequest request) =>
+        Call(r => r.CancelWait(request), e => e.CancelWait(group, replica, request), group, replica);
+
+    public Task<DescribeReply> DescribeAsync(int group, int replica, string name) =>
+        Call(r => r.Describe(name), e => e.Describe(group, replica, name), group, replica);
 
     public Task<IsCurrentReply> IsCurrentAsync(int group, int replica, string name, FencingToken token) =>
-        Call(group, replica, r => r.IsCurrent(name, token));
+        Call(r => r.IsCurrent(name, token), e => e.IsCurrent(group, replica, name, token), group, replica);
 
-    private async Task<T> Call<T>(int group, int replica, Func<ILockReplicaGrain, Task<T>> call)
+    private async Task<T> Call<T>(Func<ILockReplicaGrain, Task<T>> direct, Func<ILockEntryGrain, Task<T>> viaEntry, int group, int replica)
     {
         try
         {
@@ -51,7 +61,7 @@ internal sealed class OrleansReplicaChannel(IReplicaResolver resolver, bool forw
                 RequestContext.Set(ReplicaCallContext.ForwardToLeader, true);
             }
 
-            return await call(resolver.Replica(group, replica)).ConfigureAwait(false);
+            return await (entries is null ? direct(resolver.Replica(group, replica)) : viaEntry(resolver.Entry(entries.Next()))).ConfigureAwait(false);
         }
         catch (Exception e) when (IsReplicaFailure(e))
         {
@@ -59,3 +69,4 @@ internal sealed class OrleansReplicaChannel(IReplicaResolver resolver, bool forw
         }
     }
 }
+

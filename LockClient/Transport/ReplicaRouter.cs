@@ -227,7 +227,8 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
             probeTarget = (probeTarget + 1) % replicas == replica ? (probeTarget + 2) % replicas : (probeTarget + 1) % replicas;
             try
             {
-                var probe = await call(channel, probeTarget).WithTimeout(probeDelay, time, cancellationToken).ConfigureAwait(false);
+                // Not through the gateway the silent call took: that silo may be the one paused (see ViaAnotherGateway).
+                var probe = await call(channel.ViaAnotherGateway, probeTarget).WithTimeout(probeDelay, time, cancellationToken).ConfigureAwait(false);
                 var (status, hint) = StatusAndHint(probe);
                 Log.Probed(logger, LockGroups.ReplicaKey(group, replica), LockGroups.ReplicaKey(group, probeTarget), status, hint);
                 if (status != ReplyStatus.NotLeader)
@@ -245,7 +246,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                     // Orleans sends every call to one grain through one gateway, and that silo may be paused or cut
                     // off while the leader is fine; the follower reaches the leader silo to silo.
                     Log.AskedToForward(logger, LockGroups.ReplicaKey(group, probeTarget), LockGroups.ReplicaKey(group, replica));
-                    forwarded = call(channel.ViaFollower, probeTarget);
+                    forwarded = call(channel.ViaAnotherGateway.ViaFollower, probeTarget);
                 }
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is TimeoutException or ReplicaFailedException)

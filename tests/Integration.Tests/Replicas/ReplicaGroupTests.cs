@@ -72,6 +72,32 @@ public sealed class ReplicaGroupTests(AzuriteFixture azurite)
         Assert.Equal(ReplyStatus.NotLeader, (await follower.Describe("forwarded")).Status);
     }
 
+    [Fact]
+    public async Task An_entry_grain_passes_calls_on_to_the_replica_it_names_with_the_forward_request()
+    {
+        await using var cluster = await LockServiceCluster.StartAsync(azurite);
+        var leader = await cluster.WaitForLeaderAsync();
+        var (_, leaderReplica) = LockGroups.ParseReplicaKey(leader.ReplicaKey);
+        var followerReplica = (leaderReplica + 1) % 3;
+        var client = Guid.NewGuid();
+        var entry = cluster.Grains.GetGrain<ILockEntryGrain>(7);
+
+        var session = await entry.OpenSession(0, leaderReplica, new OpenSessionRequest(new RequestId(client, 1), 5000));
+        Assert.Equal(ReplyStatus.Ok, session.Status);
+        var request = new AcquireRequest(new RequestId(client, 2), session.SessionId, "entry", LockMode.Exclusive, 0, 1000);
+        var acquired = await Forwarded(() => entry.Acquire(0, followerReplica, request));
+        Assert.Equal(ReplyStatus.Granted, acquired.Status); // the follower forwarded it: the context flowed through the entry
+        Assert.Equal(acquired, await cluster.ClientReplica(0, leaderReplica).Acquire(request)); // one grant, remembered
+
+        var described = await cluster.Grains.GetGrain<ILockEntryGrain>(8).Describe(0, leaderReplica, "entry");
+        Assert.Equal(acquired.Token, Assert.Single(described.Holders).Token);
+        Assert.Equal(ReplyStatus.NotLeader, (await entry.Describe(0, followerReplica, "entry")).Status);
+
+        // An index outside the topology activates nothing.
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => entry.Describe(0, 3, "entry"));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => entry.Describe(-1, 0, "entry"));
+    }
+
     private static async Task<T> Forwarded<T>(Func<Task<T>> calls)
     {
         RequestContext.Set(ReplicaCallContext.ForwardToLeader, true);

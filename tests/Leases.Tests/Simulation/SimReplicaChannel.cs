@@ -23,6 +23,9 @@ internal sealed class SimReplicaChannel(LeaseWorld world, SimClient client, bool
     /// </summary>
     public IReplicaChannel ViaFollower => forwardToLeader ? this : viaFollower ??= new SimReplicaChannel(world, client, forwardToLeader: true);
 
+    /// <summary>The simulated network has no gateways: every call already takes its own path.</summary>
+    public IReplicaChannel ViaAnotherGateway => this;
+
     public Task<SessionReply> OpenSessionAsync(int group, int replica, OpenSessionRequest request)
     {
         var session = client.OnOpenSending(request.Request);

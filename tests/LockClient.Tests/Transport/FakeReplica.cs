@@ -80,5 +80,37 @@ internal sealed class FakeResolver : Client.Transport.IReplicaResolver
 
     public ILockDirectoryGrain Directory() => new FakeDirectory(Topology);
 
-    public ILockReplicaGrain Replica(int group, int replica) => Replicas[group][replica];
+    /// <summary>The client's gateway for every replica grain is paused: direct calls hang, calls through entries pass.</summary>
+    public bool DirectPathPaused { get; set; }
+
+    /// <summary>The entry keys called, in order.</summary>
+    public List<long> EntryKeys { get; } = [];
+
+    public ILockReplicaGrain Replica(int group, int replica) => DirectPathPaused ? new FakeReplica("paused") { Behaviour = FakeReplica.Hangs() } : Replicas[group][replica];
+
+    public ILockEntryGrain Entry(long key)
+    {
+        EntryKeys.Add(key);
+        return new FakeEntry(this);
+    }
+}
+
+/// <summary>An entry grain: passes each call on to the replica it names.</summary>
+internal sealed class FakeEntry(FakeResolver resolver) : ILockEntryGrain
+{
+    public Task<SessionReply> OpenSession(int group, int replica, OpenSessionRequest request) => resolver.Replicas[group][replica].OpenSession(request);
+
+    public Task<SessionReply> KeepAlive(int group, int replica, KeepAliveRequest request) => resolver.Replicas[group][replica].KeepAlive(request);
+
+    public Task<SessionReply> CloseSession(int group, int replica, CloseSessionRequest request) => resolver.Replicas[group][replica].CloseSession(request);
+
+    public Task<AcquireReply> Acquire(int group, int replica, AcquireRequest request) => resolver.Replicas[group][replica].Acquire(request);
+
+    public Task<ReleaseReply> Release(int group, int replica, ReleaseRequest request) => resolver.Replicas[group][replica].Release(request);
+
+    public Task<ReleaseReply> CancelWait(int group, int replica, CancelWaitRequest request) => resolver.Replicas[group][replica].CancelWait(request);
+
+    public Task<DescribeReply> Describe(int group, int replica, string name) => resolver.Replicas[group][replica].Describe(name);
+
+    public Task<IsCurrentReply> IsCurrent(int group, int replica, string name, FencingToken token) => resolver.Replicas[group][replica].IsCurrent(name, token);
 }

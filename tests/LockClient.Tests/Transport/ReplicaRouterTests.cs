@@ -103,6 +103,29 @@ public sealed class ReplicaRouterTests
     }
 
     [Fact]
+    public async Task A_client_whose_gateway_for_every_replica_is_paused_reaches_them_through_other_gateways()
+    {
+        // Every replica grain of this client shares one gateway silo, which is paused; the replicas live elsewhere and
+        // replica 0 leads. The direct calls hang; probes and the forward go through entry grains (other gateways).
+        _grains.DirectPathPaused = true;
+        _grains.Replicas[0][1].Behaviour = FakeReplica.NotLeader(0);
+        _grains.Replicas[0][1].WhenForwarded = () => _grains.Replicas[0][0].Behaviour();
+        _grains.Replicas[0][2].Behaviour = FakeReplica.NotLeader(0);
+        _grains.Replicas[0][2].WhenForwarded = () => _grains.Replicas[0][0].Behaviour();
+
+        var started = _time.GetTimestamp();
+        var call = _transport.AcquireAsync(0, Request(), Ct);
+        await Harness(call);
+
+        Assert.True(call.IsCompleted, "no answer in 20 s of fake time");
+        Assert.Equal(ReplyStatus.Granted, (await call).Status);
+        Assert.True(_time.GetElapsedTime(started) < TimeSpan.FromSeconds(5) / 2, $"took {_time.GetElapsedTime(started)} of fake time");
+        Assert.Equal(1, _grains.Replicas[0].Sum(r => r.ForwardRequests));
+        Assert.True(_grains.EntryKeys.Count >= 2, $"{_grains.EntryKeys.Count} calls through entries");
+        Assert.Equal(_grains.EntryKeys.Count, _grains.EntryKeys.Distinct().Count()); // each call by another key, so another gateway
+    }
+
+    [Fact]
     public async Task A_paused_leader_costs_the_election_and_a_probe_period_not_the_call_timeout()
     {
         // The leader's silo is paused with the call in flight. Its followers still name it at first, and what one of
