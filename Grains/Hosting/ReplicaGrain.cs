@@ -61,7 +61,8 @@ public sealed partial class ReplicaGrain(
             .ToArray();
 
         var (log, snapshots) = storage.ForReplica(_replica);
-        var (store, durable) = await ReplicaStore.OpenAsync(log, snapshots, _key, logger, cancellationToken);
+        var (store, durable) = await StorageOutage.RetryAsync(
+            token => ReplicaStore.OpenAsync(log, snapshots, _key, logger, token), _key, logger, cancellationToken);
         _store = store;
         _core = new ReplicaCore(CoreOptions(_options), RaftConfig(), new Random(Guid.NewGuid().GetHashCode()), CoreStorage.ToPersisted(durable), Now, LeaseIds.NewSessionId);
 

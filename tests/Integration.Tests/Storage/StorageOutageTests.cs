@@ -1,0 +1,82 @@
+using System.Text;
+using Azure;
+using LockService.Hosting;
+using LockService.Storage;
+using LockService.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace LockService.Integration.Tests.Storage;
+
+/// <summary>A replica activation waits for storage that does not answer, and loads as soon as it does.</summary>
+public sealed class StorageOutageTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task An_activation_waits_for_storage_to_come_up_and_then_loads()
+    {
+        int blob = AzuriteScript.FreePort(), queue = AzuriteScript.FreePort(), table = AzuriteScript.FreePort();
+        var options = new LockServiceOptions { StorageConnectionString = AzuriteScript.ConnectionString(blob, queue, table), StorageTimeout = TimeSpan.FromSeconds(2) };
+        var (log, snapshots) = new LockServiceStorage(Options.Create(options)).ForReplica(0);
+        var attempts = 0;
+        var retried = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var open = StorageOutage.RetryAsync(
+            token =>
+            {
+                if (++attempts == 2)
+                {
+                    retried.SetResult();
+                }
+
+                return ReplicaStore.OpenAsync(log, snapshots, "0/0", NullLogger.Instance, token);
+            },
+            "0/0",
+            NullLogger.Instance,
+            Ct);
+
+        await retried.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct); // the first attempt found nothing listening
+        Assert.False(open.IsCompleted);
+        var (pid, _) = await AzuriteScript.StartAsync("memory", blob, queue, table, Ct);
+        try
+        {
+            var (_, state) = await open.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            Assert.Equal(0, state.LastIndex);
+            Assert.True(attempts >= 2);
+        }
+        finally
+        {
+            await AzuriteScript.StopAsync(pid);
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_answer_fails_the_activation_at_once()
+    {
+        var attempts = 0;
+        Task<int> Load(Exception e)
+        {
+            attempts++;
+            return Task.FromException<int>(e);
+        }
+
+        await Assert.ThrowsAsync<InvalidDataException>(() => StorageOutage.RetryAsync(_ => Load(new InvalidDataException("log format 1")), "0/0", NullLogger.Instance, Ct));
+        await Assert.ThrowsAsync<RequestFailedException>(() => StorageOutage.RetryAsync(_ => Load(new RequestFailedException(403, "forbidden")), "0/0", NullLogger.Instance, Ct));
+        await Assert.ThrowsAsync<ReplicaFencedException>(() => StorageOutage.RetryAsync(_ => Load(new ReplicaFencedException("0/0")), "0/0", NullLogger.Instance, Ct));
+        Assert.Equal(3, attempts);
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(503, true)]
+    [InlineData(500, true)]
+    [InlineData(404, false)]
+    [InlineData(409, false)]
+    [InlineData(412, false)]
+    public void Storage_failures_are_classified(int status, bool unreachable)
+    {
+        Assert.Equal(unreachable, StorageOutage.IsUnreachable(new RequestFailedException(status, "x")));
+        Assert.Equal(unreachable, StorageOutage.IsUnreachable(new AggregateException(new RequestFailedException(status, "x"), new RequestFailedException(0, "y"))));
+    }
+}
