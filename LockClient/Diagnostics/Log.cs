@@ -60,6 +60,9 @@ internal static partial class Log
     [LoggerMessage(17, LogLevel.Debug, "Replica {ProbedKey} names the silent replica {SilentKey} as leader; asking it to forward the request")]
     public static partial void AskedToForward(ILogger logger, string probedKey, string silentKey);
 
+    [LoggerMessage(18, LogLevel.Information, "Calls to replica {SilentKey} went unanswered ({Evidence}); sending every call through other gateways for {Seconds} s")]
+    public static partial void DirectPathSuspect(ILogger logger, string silentKey, string evidence, double seconds);
+
     [LoggerMessage(12, LogLevel.Debug, "Replica {ReplicaKey} failed a call ({ExceptionType}); trying another replica")]
     public static partial void ReplicaFailed(ILogger logger, string replicaKey, string exceptionType);
 

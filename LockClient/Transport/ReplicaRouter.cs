@@ -18,6 +18,28 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
     private readonly object _gate = new();
     private LockTopology? _topology;
     private int[] _leaders = [];
+    private long _directSuspectUntil = long.MinValue;
+
+    /// <summary>
+    /// How long calls avoid the direct path after it failed while the replica itself was heard from: longer than it
+    /// takes membership to declare a stuck gateway silo dead and the client to drop it.
+    /// </summary>
+    internal static readonly TimeSpan DirectSuspectFor = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The channel for first calls: direct, unless the direct path lately failed a replica that its peers still heard
+    /// from (the client's gateway for that replica's grain is stuck, see <see cref="IReplicaChannel.ViaAnotherGateway"/>).
+    /// </summary>
+    private IReplicaChannel FirstChannel => Interlocked.Read(ref _directSuspectUntil) > time.GetTimestamp() ? channel.ViaAnotherGateway : channel;
+
+    private void SuspectDirectPath(int group, int replica, string evidence)
+    {
+        var until = time.GetTimestamp() + (long)(DirectSuspectFor.TotalSeconds * time.TimestampFrequency);
+        if (Interlocked.Exchange(ref _directSuspectUntil, until) <= time.GetTimestamp())
+        {
+            Log.DirectPathSuspect(logger, LockGroups.ReplicaKey(group, replica), evidence, DirectSuspectFor.TotalSeconds);
+        }
+    }
 
     public async ValueTask<int> GetGroupAsync(string name, CancellationToken cancellationToken)
     {
@@ -135,6 +157,11 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
             {
                 var key = LockGroups.ReplicaKey(group, replica);
                 lastFailure = $"replica {key} failed: {e.GetType().Name}: {e.Message}";
+                if (e is TimeoutException)
+                {
+                    SuspectDirectPath(group, replica, "no answer within the call timeout");
+                }
+
                 if (e is TimeoutException or ReplicaFailedException)
                 {
                     Log.ReplicaFailed(logger, key, e.GetType().Name);
@@ -190,9 +217,14 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
         int group, int replica, int replicas, Func<IReplicaChannel, int, Task<T>> call, TimeSpan callTimeout, CancellationToken cancellationToken)
         where T : class
     {
-        var primary = call(channel, replica);
+        var primary = call(FirstChannel, replica);
         Task<T>? forwarded = null;
-        var deadline = time.GetTimestamp() + (long)(callTimeout.TotalSeconds * time.TimestampFrequency);
+        var started = time.GetTimestamp();
+        var deadline = started + (long)(callTimeout.TotalSeconds * time.TimestampFrequency);
+
+        // Silence past this, while a peer still hears the replica, means the path to it is broken. A wait poll is held
+        // by the leader for up to its poll interval, and a commit on a busy machine can take a few hundred ms.
+        var pathBrokenAfter = callTimeout - options.CallTimeout + options.CallTimeout / 2;
         var probeDelay = options.CallTimeout / 4;
         var probeTarget = replica;
         while (true)
@@ -208,7 +240,14 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                 : TimeProviderTasks.PrimaryOrAccepted(primary, forwarded, static r => StatusAndHint(r).Status != ReplyStatus.NotLeader);
             try
             {
-                return (await answer.WithTimeout(remaining < probeDelay ? remaining : probeDelay, time, cancellationToken).ConfigureAwait(false), replica);
+                var reply = await answer.WithTimeout(remaining < probeDelay ? remaining : probeDelay, time, cancellationToken).ConfigureAwait(false);
+                if (!primary.IsCompleted)
+                {
+                    // The replica answered through a follower while the direct call still hangs: the path is broken.
+                    SuspectDirectPath(group, replica, "it answered through a follower");
+                }
+
+                return (reply, replica);
             }
             catch (TimeoutException) when (!answer.IsCompleted)
             {
@@ -239,6 +278,11 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                 if (hint >= 0 && hint < replicas && hint != replica)
                 {
                     return (null, hint);
+                }
+
+                if (hint == replica && time.GetElapsedTime(started) > pathBrokenAfter)
+                {
+                    SuspectDirectPath(group, replica, $"replica {LockGroups.ReplicaKey(group, probeTarget)} still hears it");
                 }
 
                 if (hint == replica && forwarded is null)

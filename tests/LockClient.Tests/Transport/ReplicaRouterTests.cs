@@ -123,6 +123,21 @@ public sealed class ReplicaRouterTests
         Assert.Equal(1, _grains.Replicas[0].Sum(r => r.ForwardRequests));
         Assert.True(_grains.EntryKeys.Count >= 2, $"{_grains.EntryKeys.Count} calls through entries");
         Assert.Equal(_grains.EntryKeys.Count, _grains.EntryKeys.Distinct().Count()); // each call by another key, so another gateway
+
+        // The leader answered through a follower while the direct call hung: later calls avoid the direct path at once.
+        started = _time.GetTimestamp();
+        var next = _transport.AcquireAsync(0, Request(), Ct);
+        await Harness(next, step: TimeSpan.FromMilliseconds(10));
+        Assert.Equal(ReplyStatus.Granted, (await next).Status);
+        Assert.True(_time.GetElapsedTime(started) < TimeSpan.FromMilliseconds(100), $"took {_time.GetElapsedTime(started)} of fake time");
+        Assert.Equal(1, _grains.Replicas[0].Sum(r => r.ForwardRequests)); // no second forward: it went straight in
+
+        // Once the suspicion lapses, calls go direct again.
+        _grains.DirectPathPaused = false;
+        _time.Advance(ReplicaRouter.DirectSuspectFor);
+        var entryCalls = _grains.EntryKeys.Count;
+        Assert.Equal(ReplyStatus.Granted, (await _transport.AcquireAsync(0, Request(), Ct)).Status);
+        Assert.Equal(entryCalls, _grains.EntryKeys.Count);
     }
 
     [Fact]
