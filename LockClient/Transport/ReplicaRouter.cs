@@ -241,7 +241,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
             try
             {
                 var reply = await answer.WithTimeout(remaining < probeDelay ? remaining : probeDelay, time, cancellationToken).ConfigureAwait(false);
-                if (!primary.IsCompleted)
+                if (!primary.IsCompleted && time.GetElapsedTime(started) > pathBrokenAfter)
                 {
                     // The replica answered through a follower while the direct call still hangs: the path is broken.
                     SuspectDirectPath(group, replica, "it answered through a follower");
