@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
@@ -13,12 +14,41 @@ namespace LockService.Hosting;
 public sealed class LockServiceStorage
 {
     private readonly (TableClient Log, BlobContainerClient Snapshots)[] _perReplica;
+    private readonly TableClient _probe;
+    private readonly TableClient[] _perReplicaProbe;
 
     public LockServiceStorage(IOptions<LockServiceOptions> options)
     {
         var o = options.Value;
         (Log, Snapshots) = Clients(o.StorageConnectionString, o);
         _perReplica = [.. o.ReplicaStorageConnectionStrings.Select(connection => Clients(connection, o))];
+        _probe = ProbeClient(o.StorageConnectionString, o);
+        _perReplicaProbe = [.. o.ReplicaStorageConnectionStrings.Select(connection => ProbeClient(connection, o))];
+    }
+
+    /// <summary>
+    /// Whether the account of this replica index answers at all (any answer, an error included): one request, no
+    /// retries, so that a replica waiting for storage to come back learns it within one try.
+    /// </summary>
+    public async Task ProbeAsync(int replicaIndex, CancellationToken cancellationToken)
+    {
+        var probe = _perReplicaProbe.Length > 0 ? _perReplicaProbe[replicaIndex] : _probe;
+        try
+        {
+            await probe.GetEntityIfExistsAsync<TableEntity>("reachability", "probe", cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException e) when (!StorageOutage.IsUnreachable(e))
+        {
+            // An answer (for example: no such table yet) is all this asks for.
+        }
+    }
+
+    private static TableClient ProbeClient(string connectionString, LockServiceOptions o)
+    {
+        var options = new TableClientOptions();
+        options.Retry.MaxRetries = 0;
+        options.Retry.NetworkTimeout = o.StorageTimeout < TimeSpan.FromSeconds(1) ? o.StorageTimeout : TimeSpan.FromSeconds(1);
+        return new TableServiceClient(connectionString, options).GetTableClient(o.TableName);
     }
 
     /// <summary>

@@ -62,7 +62,7 @@ public sealed partial class ReplicaGrain(
 
         var (log, snapshots) = storage.ForReplica(_replica);
         var (store, durable) = await StorageOutage.RetryAsync(
-            token => ReplicaStore.OpenAsync(log, snapshots, _key, logger, token), _key, logger, cancellationToken);
+            token => ReplicaStore.OpenAsync(log, snapshots, _key, logger, token), token => storage.ProbeAsync(_replica, token), _key, logger, cancellationToken);
         _store = store;
         _core = new ReplicaCore(CoreOptions(_options), RaftConfig(), new Random(Guid.NewGuid().GetHashCode()), CoreStorage.ToPersisted(durable), Now, LeaseIds.NewSessionId);
 

@@ -8,8 +8,8 @@ namespace LockService.Hosting;
 /// How a replica activation waits out storage that does not answer. A replica whose write fails stops and a fresh
 /// activation reloads from storage; while storage is down, each activation failed after the SDK's brief retries and
 /// the next came only with the next call to the grain (clients back off up to a second), so replicas came back 0.6-0.8 s
-/// after storage answered again. Now the activation itself tries again every <see cref="RetryInterval"/>, so it loads
-/// within that interval of storage answering, while callers' messages wait for it.
+/// after storage answered again. Now the activation itself asks storage every <see cref="RetryInterval"/> with one quick
+/// request and loads as soon as that is answered, while callers' messages wait for it.
 /// </summary>
 internal static partial class StorageOutage
 {
@@ -19,7 +19,12 @@ internal static partial class StorageOutage
     /// <summary>After this long the activation fails as before (the next call starts another).</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    public static async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> load, string replicaKey, ILogger logger, CancellationToken cancellationToken)
+    /// <param name="reachable">
+    /// One quick request to the same storage (no retries), tried every <see cref="RetryInterval"/> after a failed load
+    /// until it answers: a load goes through the storage SDK's retries and takes half a second to fail.
+    /// </param>
+    public static async Task<T> RetryAsync<T>(
+        Func<CancellationToken, Task<T>> load, Func<CancellationToken, Task> reachable, string replicaKey, ILogger logger, CancellationToken cancellationToken)
     {
         var started = TimeProvider.System.GetTimestamp();
         for (var attempt = 1; ; attempt++)
@@ -43,7 +48,18 @@ internal static partial class StorageOutage
                 }
             }
 
-            await Task.Delay(RetryInterval, cancellationToken);
+            while (TimeProvider.System.GetElapsedTime(started) + RetryInterval < Patience)
+            {
+                await Task.Delay(RetryInterval, cancellationToken);
+                try
+                {
+                    await reachable(cancellationToken);
+                    break;
+                }
+                catch (Exception e) when (IsUnreachable(e) && !cancellationToken.IsCancellationRequested)
+                {
+                }
+            }
         }
     }
 
@@ -57,7 +73,7 @@ internal static partial class StorageOutage
         _ => false,
     };
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica {ReplicaKey} cannot reach storage to load ({Error}: {Detail}); trying again every 100 ms")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica {ReplicaKey} cannot reach storage to load ({Error}: {Detail}); asking again every 100 ms")]
     private static partial void LogWaiting(ILogger logger, string replicaKey, string error, string detail);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replica {ReplicaKey} reached storage again after {Attempts} attempts, {ElapsedMs} ms")]
