@@ -25,7 +25,7 @@ internal sealed class OrleansReplicaChannel(IReplicaResolver resolver, bool forw
 
     public IReplicaChannel ViaFollower => forwardToLeader ? this : _viaFollower ??= new OrleansReplicaChannel(resolver, forwardToLeader: true, entries);
 
-    public IReplicaChannel ViaAnotherGateway => entries is not null ? this : _viaAnotherGateway ??= new OrleansReplicaChannel(resolver, forwardToLeader, new EntryKeys());
+    public IReplicaChannel ViaAnotherGateway => entries is not null ? this : _viaAnotherGateway ??= new OrleansReplicaChannel(resolver, forwardToLeader, new EntryKeys(TimeProvider.System));
 
     public Task<SessionReply> OpenSessionAsync(int group, int replica, OpenSessionRequest request) =>
         Call(r => r.OpenSession(request), e => e.OpenSession(group, replica, request), group, replica);
@@ -61,11 +61,37 @@ internal sealed class OrleansReplicaChannel(IReplicaResolver resolver, bool forw
                 RequestContext.Set(ReplicaCallContext.ForwardToLeader, true);
             }
 
-            return await (entries is null ? direct(resolver.Replica(group, replica)) : viaEntry(resolver.Entry(entries.Next()))).ConfigureAwait(false);
+            if (entries is null)
+            {
+                return await direct(resolver.Replica(group, replica)).ConfigureAwait(false);
+            }
+
+            return await ThroughEntry(viaEntry, entries).ConfigureAwait(false);
         }
         catch (Exception e) when (IsReplicaFailure(e))
         {
             throw new ReplicaFailedException($"{e.GetType().Name}: {e.Message}", e);
+        }
+    }
+
+    private async Task<T> ThroughEntry<T>(Func<ILockEntryGrain, Task<T>> viaEntry, EntryKeys keys)
+    {
+        var key = keys.Take();
+        try
+        {
+            var reply = await viaEntry(resolver.Entry(key)).ConfigureAwait(false);
+            keys.Answered(key);
+            return reply;
+        }
+        catch (TimeoutException)
+        {
+            keys.Unanswered(key);
+            throw;
+        }
+        catch
+        {
+            keys.Answered(key);
+            throw;
         }
     }
 }
