@@ -13,17 +13,14 @@ namespace LockService.Hosting;
 /// </summary>
 public sealed class LockServiceStorage
 {
-    private readonly (TableClient Log, BlobContainerClient Snapshots)[] _perReplica;
-    private readonly TableClient _probe;
-    private readonly TableClient[] _perReplicaProbe;
+    private readonly Account _shared;
+    private readonly Account[] _perReplica;
 
     public LockServiceStorage(IOptions<LockServiceOptions> options)
     {
         var o = options.Value;
-        (Log, Snapshots) = Clients(o.StorageConnectionString, o);
+        _shared = Clients(o.StorageConnectionString, o);
         _perReplica = [.. o.ReplicaStorageConnectionStrings.Select(connection => Clients(connection, o))];
-        _probe = ProbeClient(o.StorageConnectionString, o);
-        _perReplicaProbe = [.. o.ReplicaStorageConnectionStrings.Select(connection => ProbeClient(connection, o))];
     }
 
     /// <summary>
@@ -32,10 +29,9 @@ public sealed class LockServiceStorage
     /// </summary>
     public async Task ProbeAsync(int replicaIndex, CancellationToken cancellationToken)
     {
-        var probe = _perReplicaProbe.Length > 0 ? _perReplicaProbe[replicaIndex] : _probe;
         try
         {
-            await probe.GetEntityIfExistsAsync<TableEntity>("reachability", "probe", cancellationToken: cancellationToken);
+            await For(replicaIndex).Probe.GetEntityIfExistsAsync<TableEntity>("reachability", "probe", cancellationToken: cancellationToken);
         }
         catch (RequestFailedException e) when (!StorageOutage.IsUnreachable(e))
         {
@@ -57,14 +53,16 @@ public sealed class LockServiceStorage
     /// storage answered again, and a hung storage endpoint held a write for 100 s. A replica gains nothing by waiting:
     /// a failed write stops it and it reloads from storage, and Raft resends what a failure dropped.
     /// </summary>
-    private static (TableClient Log, BlobContainerClient Snapshots) Clients(string connectionString, LockServiceOptions o)
+    private static Account Clients(string connectionString, LockServiceOptions o)
     {
         var tableOptions = new TableClientOptions();
         Configure(tableOptions.Retry, o);
         var blobOptions = new BlobClientOptions();
         Configure(blobOptions.Retry, o);
-        return (new TableServiceClient(connectionString, tableOptions).GetTableClient(o.TableName),
-            new BlobServiceClient(connectionString, blobOptions).GetBlobContainerClient(o.SnapshotContainer));
+        return new Account(
+            new TableServiceClient(connectionString, tableOptions).GetTableClient(o.TableName),
+            new BlobServiceClient(connectionString, blobOptions).GetBlobContainerClient(o.SnapshotContainer),
+            ProbeClient(connectionString, o));
     }
 
     private static void Configure(RetryOptions retry, LockServiceOptions o)
@@ -77,11 +75,15 @@ public sealed class LockServiceStorage
     }
 
     /// <summary>The shared account's log table (every replica's, unless per-replica accounts are configured).</summary>
-    public TableClient Log { get; }
+    public TableClient Log => _shared.Log;
 
-    public BlobContainerClient Snapshots { get; }
+    public BlobContainerClient Snapshots => _shared.Snapshots;
 
     /// <summary>Where the replica with this index in its group keeps its log and snapshots.</summary>
-    public (TableClient Log, BlobContainerClient Snapshots) ForReplica(int replicaIndex) =>
-        _perReplica.Length > 0 ? _perReplica[replicaIndex] : (Log, Snapshots);
+    public (TableClient Log, BlobContainerClient Snapshots) ForReplica(int replicaIndex) => (For(replicaIndex).Log, For(replicaIndex).Snapshots);
+
+    private Account For(int replicaIndex) => _perReplica.Length > 0 ? _perReplica[replicaIndex] : _shared;
+
+    /// <summary>One account's clients: the log table and snapshot container (brief retries), and the no-retry probe.</summary>
+    private sealed record Account(TableClient Log, BlobContainerClient Snapshots, TableClient Probe);
 }
