@@ -209,7 +209,10 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
     /// the call timeout. A follower that names the silent replica itself as leader (it has heard from it lately, so
     /// the path from this client to it is what is broken) is asked to forward the request to it
     /// (<see cref="IReplicaChannel.ViaFollower"/>); that forwarded call races the first one while the probes go on, so
-    /// a leader paused just after the follower heard from it costs no more than a probe period.
+    /// a leader paused just after the follower heard from it costs no more than a probe period. A wait poll the leader
+    /// holds (<paramref name="callTimeout"/> beyond <see cref="LockClientOptions.CallTimeout"/>) is expected to stay
+    /// silent: once a follower vouches for its leader, the next probe waits a quarter of the call timeout again, about a
+    /// follower's election timeout, before which no follower names anyone new.
     /// </summary>
     /// <returns>The reply and the replica that gave it; or no reply and the replica said to lead now.</returns>
     /// <exception cref="TimeoutException">Nobody answered within <paramref name="callTimeout"/>.</exception>
@@ -224,7 +227,8 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
 
         // Silence past this, while a peer still hears the replica, means the path to it is broken. A wait poll is held
         // by the leader for up to its poll interval, and a commit on a busy machine can take a few hundred ms.
-        var pathBrokenAfter = callTimeout - options.CallTimeout + options.CallTimeout / 2;
+        var heldFor = callTimeout - options.CallTimeout;
+        var pathBrokenAfter = heldFor + options.CallTimeout / 2;
         var probeDelay = options.CallTimeout / 4;
         var probeTarget = replica;
         while (true)
@@ -264,6 +268,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
             }
 
             probeTarget = (probeTarget + 1) % replicas == replica ? (probeTarget + 2) % replicas : (probeTarget + 1) % replicas;
+            var vouched = false;
             try
             {
                 // Not through the gateway the silent call took: that silo may be the one paused (see ViaAnotherGateway).
@@ -280,6 +285,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                     return (null, hint);
                 }
 
+                vouched = hint == replica;
                 if (hint == replica && time.GetElapsedTime(started) > pathBrokenAfter)
                 {
                     SuspectDirectPath(group, replica, $"replica {LockGroups.ReplicaKey(group, probeTarget)} still hears it");
@@ -298,7 +304,9 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                 // No news from this replica either; keep waiting for the first one and probe another.
             }
 
-            probeDelay = options.CallTimeout / 8;
+            // Probes of a held poll that a follower just vouched for cost a request on a follower each and find nothing
+            // new (with 64 waiters: ~500 probes a second against ~90 hand-offs).
+            probeDelay = vouched && time.GetElapsedTime(started) < heldFor ? options.CallTimeout / 4 : options.CallTimeout / 8;
         }
     }
 

@@ -180,6 +180,57 @@ public sealed class ReplicaRouterTests
     }
 
     [Fact]
+    public async Task A_wait_poll_the_leader_holds_is_probed_only_as_often_as_a_follower_could_name_a_new_leader()
+    {
+        // The leader holds a waiting acquire for 950 ms of its 1 s poll and then grants it; the followers vouch for it
+        // all along. Every 125 ms (as for a silent call that is not held) this was 6 probes on the followers per poll.
+        var router = new ReplicaRouter(new OrleansReplicaChannel(_grains), new LockClientOptions { CallTimeout = TimeSpan.FromSeconds(1) }, _time, NullLogger.Instance);
+        _grains.Replicas[0][0].Behaviour = async () =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(950), _time);
+            return ReplyStatus.Ok;
+        };
+        _grains.Replicas[0][0].WhenForwarded = _grains.Replicas[0][0].Behaviour;
+        _grains.Replicas[0][1].Behaviour = FakeReplica.NotLeader(0);
+        _grains.Replicas[0][1].WhenForwarded = FakeReplica.Hangs();
+        _grains.Replicas[0][2].Behaviour = FakeReplica.NotLeader(0);
+        _grains.Replicas[0][2].WhenForwarded = FakeReplica.Hangs();
+
+        var call = router.AcquireAsync(0, new AcquireRequest(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", LockMode.Exclusive, 30_000, 1000), Ct);
+        await Harness(call, step: TimeSpan.FromMilliseconds(5));
+
+        Assert.Equal(ReplyStatus.Granted, (await call).Status);
+        var followers = _grains.Replicas[0].Skip(1).ToArray();
+        var probes = followers.Sum(r => r.Calls - r.ForwardRequests);
+        Assert.Equal(3, probes); // at 250, 500 and 750 ms
+        Assert.Equal(1, followers.Sum(r => r.ForwardRequests)); // one forward still races the poll, for a gateway that is paused
+        Assert.Equal(0, router.LeaderGuess(0));
+    }
+
+    [Fact]
+    public async Task A_new_leader_elected_while_a_wait_poll_is_held_is_found_by_the_next_probe()
+    {
+        // The leader's silo dies with the poll held; 600 ms in, replica 2 is elected. Slower probes of a held poll must
+        // still find it within a probe period, not at the end of the poll.
+        var router = new ReplicaRouter(new OrleansReplicaChannel(_grains), new LockClientOptions { CallTimeout = TimeSpan.FromSeconds(1) }, _time, NullLogger.Instance);
+        var started = _time.GetTimestamp();
+        bool Elected() => _time.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(600);
+        _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
+        _grains.Replicas[0][1].Behaviour = () => FakeReplica.NotLeader(Elected() ? 2 : 0)();
+        _grains.Replicas[0][1].WhenForwarded = FakeReplica.Hangs();
+        _grains.Replicas[0][2].Behaviour = () => Elected() ? Task.FromResult<object>(ReplyStatus.Ok) : FakeReplica.NotLeader(0)();
+        _grains.Replicas[0][2].WhenForwarded = FakeReplica.Hangs();
+
+        var call = router.AcquireAsync(0, new AcquireRequest(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", LockMode.Exclusive, 30_000, 1000), Ct);
+        await Harness(call, step: TimeSpan.FromMilliseconds(5));
+
+        Assert.Equal(ReplyStatus.Granted, (await call).Status);
+        var took = _time.GetElapsedTime(started);
+        Assert.True(took <= TimeSpan.FromMilliseconds(850), $"took {took} of fake time; the election was at 600 ms and probes of a held poll go every 250 ms");
+        Assert.Equal(2, router.LeaderGuess(0));
+    }
+
+    [Fact]
     public async Task A_follower_is_asked_to_forward_only_when_it_names_the_silent_replica_as_leader()
     {
         _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
