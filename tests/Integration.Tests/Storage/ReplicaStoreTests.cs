@@ -275,6 +275,23 @@ public sealed class ReplicaStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Compaction_deletes_covered_rows_in_small_transactions()
+    {
+        var (store, _) = await Open();
+        store.MaxEntriesPerRow = 1;
+        var values = Enumerable.Range(0, 45).Select(i => $"v{i}").ToArray();
+        await store.SaveAsync(null, 1, Entries(values), Ct);
+        var deletes = new List<int>();
+        store.BeforeCleanUpTransaction = deletes.Add;
+        await store.SaveSnapshotAsync(45, 1, [42], null, cancellationToken: Ct);
+        await store.CleanUp;
+
+        // One transaction of 100 deletes held every other write on a one-threaded Azurite behind it.
+        Assert.Equal([ReplicaStore.CleanUpRowsPerTransaction, ReplicaStore.CleanUpRowsPerTransaction, 45 - (2 * ReplicaStore.CleanUpRowsPerTransaction)], deletes);
+        Assert.Equal(0, await LogRowCount());
+    }
+
+    [Fact]
     public async Task A_log_in_the_old_one_row_per_entry_format_is_refused_with_a_clear_error()
     {
         var partition = _key.Replace('/', '_');
