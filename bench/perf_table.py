@@ -94,7 +94,7 @@ def compare(out):
 
 def groups(out):
     lines = ["| GROUPS | scenario | C | pairs/s | p50 / p99 ms | violations / acquisitions |", "|---:|---|---:|---:|---|---|"]
-    for name in sorted((d for d in os.listdir(out) if d.startswith("groups-")), key=lambda d: int(d[7:])):
+    for name in sorted((d for d in os.listdir(out) if d.startswith("groups-") and os.path.isdir(os.path.join(out, d))), key=lambda d: int(d[7:])):
         for key, cell in sorted(cells(os.path.join(out, name, "bench.jsonl")).items()):
             bad = sum(r["overlapviolations"] + r["holderviolations"] + r["tokenviolations"] for r in cell)
             lines.append(f"| {name[7:]} | {key[0]} | {key[1]} | {runs(cell, 'throughput', '.0f')} | {runs(cell, 'p50ms', '.1f')} / "
