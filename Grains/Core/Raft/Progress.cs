@@ -47,8 +47,8 @@ internal sealed class Progress
 
     public int SnapshotOffset { get; set; }
 
-    /// <summary>The offset just past the last chunk sent: only an answer that acknowledges it sends the next chunk at once.</summary>
-    public int SnapshotChunkEnd { get; set; }
+    /// <summary>The offset just past the last chunk sent; chunks go out while it is less than a window past the offset acknowledged.</summary>
+    public int SnapshotSentEnd { get; set; }
 
     public bool IsPaused => State switch
     {
@@ -98,7 +98,7 @@ internal sealed class Progress
         SnapshotBeingSent = snapshot;
         PendingSnapshot = snapshot.Metadata.LastIncludedIndex;
         SnapshotOffset = 0;
-        SnapshotChunkEnd = 0;
+        SnapshotSentEnd = 0;
         Inflights.Clear();
     }
 

@@ -234,8 +234,8 @@ public sealed partial class RaftNode
 
         if (follower.State == ProgressState.Snapshot)
         {
-            // The last chunk or its answer may have been lost: send the chunk the follower expects again.
-            SendSnapshotChunk(response.From);
+            // The last chunks or their answers may have been lost: send the chunk the follower expects again.
+            ResendSnapshotChunk(response.From);
         }
         else if (follower.Match < log.LastIndex)
         {

@@ -30,17 +30,44 @@ public sealed partial class RaftNode
         var snapshot = log.Snapshot
             ?? throw new InvalidOperationException($"Raft: follower {to} needs index {progress[to].Next} but the log starts at {log.FirstIndex} without a snapshot.");
         progress[to].BecomeSnapshot(snapshot);
-        SendSnapshotChunk(to);
+        ResendSnapshotChunk(to);
+        SendSnapshotWindow(to);
     }
 
-    /// <summary>Sends the chunk the follower expects next; stop-and-wait, so one chunk per follower is in flight.</summary>
-    private void SendSnapshotChunk(int to)
+    /// <summary>
+    /// Sends the chunk the follower expects next, once more: the last chunks or their answers may have been lost. The
+    /// window refills as that chunk is acknowledged.
+    /// </summary>
+    private void ResendSnapshotChunk(int to)
+    {
+        var follower = progress[to];
+        follower.SnapshotSentEnd = Math.Min(follower.SnapshotOffset, follower.SnapshotBeingSent!.Data.Length);
+        SendSnapshotChunkAt(to, follower.SnapshotSentEnd);
+    }
+
+    /// <summary>Sends chunks after the last one sent while fewer than <see cref="RaftConfig.SnapshotChunksInFlight"/> are unacknowledged.</summary>
+    private void SendSnapshotWindow(int to)
+    {
+        var follower = progress[to];
+        var total = follower.SnapshotBeingSent!.Data.Length;
+        var window = (long)config.SnapshotChunksInFlight * config.SnapshotChunkBytes;
+        if (follower.SnapshotSentEnd < follower.SnapshotOffset)
+        {
+            follower.SnapshotSentEnd = Math.Min(follower.SnapshotOffset, total); // acknowledged past a resend: go on from there
+        }
+
+        while (follower.SnapshotSentEnd < total && follower.SnapshotSentEnd - follower.SnapshotOffset < window)
+        {
+            SendSnapshotChunkAt(to, follower.SnapshotSentEnd);
+        }
+    }
+
+    private void SendSnapshotChunkAt(int to, int offset)
     {
         var follower = progress[to];
         var snapshot = follower.SnapshotBeingSent!;
-        var offset = Math.Min(follower.SnapshotOffset, snapshot.Data.Length);
         var length = Math.Min(config.SnapshotChunkBytes, snapshot.Data.Length - offset);
-        follower.SnapshotChunkEnd = offset + length;
+        follower.SnapshotSentEnd = offset + length;
         Send(new InstallSnapshot(Id, to, Term, snapshot.Metadata, snapshot.Data.Length, offset, snapshot.Data.Slice(offset, length)));
     }
 
@@ -54,14 +81,14 @@ public sealed partial class RaftNode
         }
 
         // Every chunk sent, duplicated by the network, draws an answer per copy: were every answer to send a chunk,
-        // the chunks in flight would multiply without bound. Only the answer acknowledging the chunk just sent sends
-        // the next one; any other (a duplicate, a stale answer, a follower that started over) just moves the offset,
-        // and the next heartbeat's answer resends from there.
-        var acknowledgesChunkSent = response.NextOffset == follower.SnapshotChunkEnd;
+        // the chunks in flight would multiply without bound (seed 65583). Only an answer that moves the acknowledged
+        // offset forward sends more, and only up to the window past it; any other (a duplicate, a stale answer, a
+        // follower that started over) just moves the offset, and the next heartbeat's answer resends from there.
+        var advanced = response.NextOffset > follower.SnapshotOffset;
         follower.SnapshotOffset = response.NextOffset;
-        if (acknowledgesChunkSent)
+        if (advanced)
         {
-            SendSnapshotChunk(response.From);
+            SendSnapshotWindow(response.From);
         }
     }
 
@@ -83,12 +110,7 @@ public sealed partial class RaftNode
 
         if (incomingSnapshot is null || incomingSnapshot.Metadata != metadata || incomingSnapshot.Data.Length != chunk.TotalBytes)
         {
-            if (chunk.Offset != 0)
-            {
-                Send(new SnapshotResponse(Id, chunk.From, Term, metadata.LastIncludedIndex, 0));
-                return;
-            }
-
+            // Started on any chunk: in a window, the first to arrive need not be the one at offset 0.
             incomingSnapshot = new IncomingSnapshot(metadata, new byte[chunk.TotalBytes]);
         }
 
@@ -97,6 +119,16 @@ public sealed partial class RaftNode
         {
             chunk.Chunk.Span.CopyTo(incoming.Data.AsSpan(chunk.Offset));
             incoming.Received += chunk.Chunk.Length;
+            while (incoming.Early.Remove(incoming.Received, out var length))
+            {
+                incoming.Received += length;
+            }
+        }
+        else if (chunk.Offset > incoming.Received && chunk.Chunk.Length > 0 && incoming.Early.Count < IncomingSnapshot.MaxEarlyChunks
+            && incoming.Early.TryAdd(chunk.Offset, chunk.Chunk.Length))
+        {
+            // A window of chunks arrives out of order: keep the early ones (in place) rather than wait for a resend of each.
+            chunk.Chunk.Span.CopyTo(incoming.Data.AsSpan(chunk.Offset));
         }
 
         if (incoming.Received < incoming.Data.Length || chunk.Offset > incoming.Received)
@@ -125,6 +157,12 @@ public sealed partial class RaftNode
 
         public byte[] Data { get; } = data;
 
+        /// <summary>Early chunks remembered at most (their bytes are already in <see cref="Data"/>).</summary>
+        public const int MaxEarlyChunks = 1024;
+
         public int Received { get; set; }
+
+        /// <summary>Offset and length of chunks copied in ahead of <see cref="Received"/>.</summary>
+        public Dictionary<int, int> Early { get; } = [];
     }
 }
