@@ -23,6 +23,8 @@ public sealed record GapStats(string Kind, string Measure, int Count, double P50
 /// <item><c>fault→acquire</c>: per fault and lock, from the fault to the first grant of that lock asked for at or
 /// after the fault.</item>
 /// <item><c>heal→acquire</c>: per fault, the longest any client waited from the fault's heal to its next grant.</item>
+/// <item><c>heal→service</c>: per fault, from the heal to the first grant by any client (the service answers again;
+/// issue 10 asks within 1 s of Azurite answering).</item>
 /// <item><c>rejoin stall</c>: after a restarted silo answered again (replicas move back to it), the longest time
 /// between two grants of a lock over the next 15 s.</item>
 /// <item><c>longest client wait</c>: the longest time any one client went without a grant (its own pauses excluded).</item>
@@ -32,6 +34,7 @@ public sealed record AvailabilityReport(IReadOnlyList<GapStats> Gaps, double Lon
 {
     public const string FaultToAcquire = "fault→acquire";
     public const string HealToAcquire = "heal→acquire";
+    public const string HealToService = "heal→service";
     public const string RejoinStall = "rejoin stall";
 
     private static readonly long RejoinWindow = 15 * Stopwatch.Frequency;
@@ -49,6 +52,8 @@ public sealed record AvailabilityReport(IReadOnlyList<GapStats> Gaps, double Lon
                 .DefaultIfEmpty(0)
                 .Max());
             gaps.Add(GapStats.Of(kind.Key, HealToAcquire, afterHeal.Select(Ms)));
+            var service = kind.Select(f => history.Grants.Where(g => g.AcquiredTs >= f.HealTs).Select(g => g.AcquiredTs).DefaultIfEmpty(history.EndTs).Min() - f.HealTs);
+            gaps.Add(GapStats.Of(kind.Key, HealToService, service.Select(Ms)));
         }
 
         if (history.Rejoins.Count > 0)
