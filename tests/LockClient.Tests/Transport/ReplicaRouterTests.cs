@@ -160,14 +160,7 @@ public sealed class ReplicaRouterTests
     {
         // The leader's silo is paused with the call in flight. Its followers still name it at first, and what one of
         // them forwards to it hangs as well; 600 ms in, replica 2 is elected. The forward must not hold the probes up.
-        var router = new ReplicaRouter(new OrleansReplicaChannel(_grains), new LockClientOptions { CallTimeout = TimeSpan.FromSeconds(1) }, _time, NullLogger.Instance);
-        var started = _time.GetTimestamp();
-        bool Elected() => _time.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(600);
-        _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
-        _grains.Replicas[0][1].Behaviour = () => FakeReplica.NotLeader(Elected() ? 2 : 0)();
-        _grains.Replicas[0][1].WhenForwarded = FakeReplica.Hangs();
-        _grains.Replicas[0][2].Behaviour = () => Elected() ? Task.FromResult<object>(ReplyStatus.Ok) : FakeReplica.NotLeader(0)();
-        _grains.Replicas[0][2].WhenForwarded = FakeReplica.Hangs();
+        var (router, started) = LeaderSilentThenReplica2ElectedAt600Ms();
 
         var call = router.ReleaseAsync(0, new ReleaseRequest(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", default), Ct);
         await Harness(call, step: TimeSpan.FromMilliseconds(10));
@@ -212,14 +205,7 @@ public sealed class ReplicaRouterTests
     {
         // The leader's silo dies with the poll held; 600 ms in, replica 2 is elected. Slower probes of a held poll must
         // still find it within a probe period, not at the end of the poll.
-        var router = new ReplicaRouter(new OrleansReplicaChannel(_grains), new LockClientOptions { CallTimeout = TimeSpan.FromSeconds(1) }, _time, NullLogger.Instance);
-        var started = _time.GetTimestamp();
-        bool Elected() => _time.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(600);
-        _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
-        _grains.Replicas[0][1].Behaviour = () => FakeReplica.NotLeader(Elected() ? 2 : 0)();
-        _grains.Replicas[0][1].WhenForwarded = FakeReplica.Hangs();
-        _grains.Replicas[0][2].Behaviour = () => Elected() ? Task.FromResult<object>(ReplyStatus.Ok) : FakeReplica.NotLeader(0)();
-        _grains.Replicas[0][2].WhenForwarded = FakeReplica.Hangs();
+        var (router, started) = LeaderSilentThenReplica2ElectedAt600Ms();
 
         var call = router.AcquireAsync(0, new AcquireRequest(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", LockMode.Exclusive, 30_000, 1000), Ct);
         await Harness(call, step: TimeSpan.FromMilliseconds(5));
@@ -280,6 +266,23 @@ public sealed class ReplicaRouterTests
     {
         var e = (Exception)Activator.CreateInstance(type, "x")!;
         Assert.Equal(transient, OrleansReplicaChannel.IsReplicaFailure(e));
+    }
+
+    /// <summary>
+    /// Replica 0 (the leader) never answers, nor does what its followers forward to it; they name it until 600 ms in,
+    /// then replica 2, which answers as leader from then on. A router with a 1 s call timeout.
+    /// </summary>
+    private (ReplicaRouter Router, long Started) LeaderSilentThenReplica2ElectedAt600Ms()
+    {
+        var router = new ReplicaRouter(new OrleansReplicaChannel(_grains), new LockClientOptions { CallTimeout = TimeSpan.FromSeconds(1) }, _time, NullLogger.Instance);
+        var started = _time.GetTimestamp();
+        bool Elected() => _time.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(600);
+        _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
+        _grains.Replicas[0][1].Behaviour = () => FakeReplica.NotLeader(Elected() ? 2 : 0)();
+        _grains.Replicas[0][1].WhenForwarded = FakeReplica.Hangs();
+        _grains.Replicas[0][2].Behaviour = () => Elected() ? Task.FromResult<object>(ReplyStatus.Ok) : FakeReplica.NotLeader(0)();
+        _grains.Replicas[0][2].WhenForwarded = FakeReplica.Hangs();
+        return (router, started);
     }
 
     private static AcquireRequest Request() => new(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", LockMode.Exclusive, 0, 1000);
