@@ -286,12 +286,12 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                 }
 
                 vouched = hint == replica;
-                if (hint == replica && time.GetElapsedTime(started) > pathBrokenAfter)
+                if (vouched && time.GetElapsedTime(started) > pathBrokenAfter)
                 {
                     SuspectDirectPath(group, replica, $"replica {LockGroups.ReplicaKey(group, probeTarget)} still hears it");
                 }
 
-                if (hint == replica && forwarded is null)
+                if (vouched && forwarded is null)
                 {
                     // Orleans sends every call to one grain through one gateway, and that silo may be paused or cut
                     // off while the leader is fine; the follower reaches the leader silo to silo.
