@@ -130,8 +130,7 @@ public sealed partial class ReplicaCore
         var waits = acquire.WaitMs > 0;
         if (waits)
         {
-            // Watch before proposing: the wait may be resolved by a later entry applied before the answer.
-            _waitWatchers[acquire.Request] = pending;
+            _waitWatchers.Watch(acquire.Request, pending);
         }
 
         // A re-poll of a wait this caught-up leader already holds is answered from its state: no log entry per poll.
@@ -212,11 +211,11 @@ public sealed partial class ReplicaCore
     private void OnAcquireOutcome(PendingRequest pending, ReplicaRequest.Acquire acquire, ReplyCode code, LeaseResult? result, TimeSpan now)
     {
         var waits = acquire.WaitMs > 0;
-        if (result is Queued queued && waits && _waitWatchers.TryGetValue(acquire.Request, out var watcher) && watcher == pending)
+        if (result is Queued queued && waits && _waitWatchers.IsWatching(acquire.Request, pending))
         {
             if (pending.EarlyAnswer is { } answer)
             {
-                _waitWatchers.Remove(acquire.Request);
+                _waitWatchers.Forget(acquire.Request, pending);
                 Answer(pending, LeaseAnswers.ToAcquireReply(answer, waited: true, queued.Position));
                 return;
             }
@@ -234,28 +233,14 @@ public sealed partial class ReplicaCore
             : new ReplicaReply.Acquire(code, default, 0, LeaderHint(), Unanswered(code)));
     }
 
-    private void OnWaitResolved(WaitResolved resolved)
-    {
-        if (!_waitWatchers.TryGetValue(resolved.Request, out var watcher))
-        {
-            return;
-        }
-
-        if (watcher.Stage != PendingStage.Waiting)
-        {
-            watcher.EarlyAnswer = resolved.Answer; // its proposal's own answer is still to come
-            return;
-        }
-
-        _waitWatchers.Remove(resolved.Request);
-        Answer(watcher, LeaseAnswers.ToAcquireReply(resolved.Answer, waited: true, watcher.QueuePosition));
-    }
+    private void OnWaitResolved(WaitResolved resolved) =>
+        _waitWatchers.Resolve(resolved.Request, resolved.Answer, poll => Answer(poll, LeaseAnswers.ToAcquireReply(resolved.Answer, waited: true, poll.QueuePosition)));
 
     private void ForgetWatcher(PendingRequest pending)
     {
-        if (pending.Request is ReplicaRequest.Acquire acquire && _waitWatchers.TryGetValue(acquire.Request, out var current) && current == pending)
+        if (pending.Request is ReplicaRequest.Acquire acquire)
         {
-            _waitWatchers.Remove(acquire.Request);
+            _waitWatchers.Forget(acquire.Request, pending);
         }
     }
 

@@ -25,7 +25,7 @@ public sealed partial class ReplicaCore
     private readonly LeaseClock _clock;
     private readonly Dictionary<long, PendingRequest> _open = [];
     private readonly Dictionary<long, PendingRequest> _proposals = [];
-    private readonly Dictionary<RequestId, PendingRequest> _waitWatchers = [];
+    private readonly WaitWatchers _waitWatchers = new();
     private readonly ReadBarriers _reads = new();
     private readonly RenewalBatcher _renewals = new();
     private readonly List<LeaseEvent> _events = [];

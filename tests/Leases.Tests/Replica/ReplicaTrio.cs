@@ -64,6 +64,15 @@ internal sealed class ReplicaTrio
         return AnswerOf(ticket, request);
     }
 
+    /// <summary>Sends the request to the leader and performs the cores' work, without waiting for an answer: its ticket.</summary>
+    public long Post(ReplicaRequest request)
+    {
+        var ticket = ++_nextTicket;
+        Core.Request(ticket, request, Now);
+        Settle();
+        return ticket;
+    }
+
     /// <summary>Sends the request asking <paramref name="core"/> to forward it if it does not lead: the reply, or null if it was forwarded.</summary>
     public ReplicaReply? SendForwarding(ReplicaCore core, ReplicaRequest request, out long ticket)
     {
