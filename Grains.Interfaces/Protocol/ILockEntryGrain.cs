@@ -13,6 +13,13 @@ namespace LockService.Protocol;
 [Alias("LockService.ILockEntryGrain")]
 public interface ILockEntryGrain : IGrainWithIntegerKey
 {
+    /// <summary>Keys 0 to KeyCount - 1 are the entries clients use: more than the silos of a usual cluster, so every gateway gets some.</summary>
+    const int KeyCount = 16;
+
+    /// <summary>Does nothing: a silo calls each key once at start-up, so that the entry is placed (and its place cached) there.</summary>
+    [Alias("Warm")]
+    Task Warm();
+
     [Alias("OpenSession")]
     Task<SessionReply> OpenSession(int group, int replica, OpenSessionRequest request);
 

@@ -16,6 +16,8 @@ public sealed class LockEntryGrain(IOptions<LockServiceOptions> options) : Grain
 {
     private readonly LockServiceOptions _options = options.Value;
 
+    public Task Warm() => Task.CompletedTask;
+
     public Task<SessionReply> OpenSession(int group, int replica, OpenSessionRequest request) => Replica(group, replica).OpenSession(request);
 
     public Task<SessionReply> KeepAlive(int group, int replica, KeepAliveRequest request) => Replica(group, replica).KeepAlive(request);

@@ -66,6 +66,16 @@ public static class LockServiceSiloBuilderExtensions
                 }
             }
 
+            // Place every entry key here now, while the cluster is whole. A stateless worker is placed on the silo the
+            // call arrives at, but only after a grain directory lookup of its key; when the key's directory partition
+            // belongs to a silo that is paused, that lookup (and the client's call through this gateway, which is
+            // what the entries are for) waits until the silo answers or is declared dead. Once placed, the place is
+            // cached (GrainDirectoryOptions above) and no lookup happens again.
+            for (var key = 0; key < ILockEntryGrain.KeyCount; key++)
+            {
+                wakeUps.Add(grains.GetGrain<ILockEntryGrain>(key).Warm());
+            }
+
             // Best effort: a replica that cannot answer now (its silo just died, storage is down) wakes on its first
             // message anyway, and failing this task would stop the silo, which is the opposite of what a restart wants.
             try

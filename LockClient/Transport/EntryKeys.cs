@@ -10,8 +10,8 @@ namespace LockService.Client.Transport;
 /// </summary>
 internal sealed class EntryKeys(TimeProvider time)
 {
-    /// <summary>More than the silos of a usual cluster, so that every gateway gets some of them.</summary>
-    public const int Count = 16;
+    /// <summary>More than the silos of a usual cluster, so that every gateway gets some of them (the silos warm these keys).</summary>
+    public const int Count = ILockEntryGrain.KeyCount;
 
     /// <summary>A call through a key unanswered this long makes the key one to avoid (as long as a router's first probe waits).</summary>
     public static readonly TimeSpan SilentAfter = TimeSpan.FromMilliseconds(250);
@@ -23,14 +23,21 @@ internal sealed class EntryKeys(TimeProvider time)
     private readonly Slot[] _slots = [.. Enumerable.Range(0, Count).Select(_ => new Slot())];
     private int _next = Random.Shared.Next(Count);
 
+    /// <summary>
+    /// A key answered this recently is preferred: its gateway is up now. In a silo's pause, the probes' answers mark the
+    /// keys bound to live gateways within a probe period or two, while the keys bound to the paused one are never used
+    /// again until they are found silent (which costs a call each).
+    /// </summary>
+    public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(1);
+
     /// <summary>The key for the next call; report its end with <see cref="Answered"/> or <see cref="Unanswered"/>.</summary>
     public long Take()
     {
         lock (_gate)
         {
             var now = time.GetTimestamp();
-            var chosen = -1;
-            for (var i = 0; i < Count && chosen < 0; i++)
+            int usable = -1, fresh = -1;
+            for (var i = 0; i < Count && fresh < 0; i++)
             {
                 var index = (_next + i) % Count;
                 var slot = _slots[index];
@@ -39,17 +46,24 @@ internal sealed class EntryKeys(TimeProvider time)
                     slot.AvoidUntil = Math.Max(slot.AvoidUntil, now + Ticks(AvoidFor));
                 }
 
-                if (slot.AvoidUntil <= now)
+                if (slot.AvoidUntil > now)
                 {
-                    chosen = index;
+                    continue;
+                }
+
+                if (usable < 0)
+                {
+                    usable = index;
+                }
+
+                if (slot.LastAnswered != long.MinValue && time.GetElapsedTime(slot.LastAnswered, now) <= FreshFor)
+                {
+                    fresh = index;
                 }
             }
 
-            if (chosen < 0)
-            {
-                chosen = _next % Count; // every key is avoided: take turns anyway
-            }
-
+            // A fresh key, else the next usable one in turn, else (every key avoided) the next in turn anyway.
+            var chosen = fresh >= 0 ? fresh : usable >= 0 ? usable : _next % Count;
             _next = chosen + 1;
             var taken = _slots[chosen];
             if (taken.Outstanding++ == 0)
@@ -76,6 +90,10 @@ internal sealed class EntryKeys(TimeProvider time)
             slot.Outstanding = Math.Max(0, slot.Outstanding - 1);
             slot.WaitingSince = now; // the calls still out are younger than the one that ended, as far as this knows
             slot.AvoidUntil = answered ? 0 : now + Ticks(AvoidFor);
+            if (answered)
+            {
+                slot.LastAnswered = now;
+            }
         }
     }
 
@@ -86,5 +104,6 @@ internal sealed class EntryKeys(TimeProvider time)
         public int Outstanding;
         public long WaitingSince;
         public long AvoidUntil = long.MinValue;
+        public long LastAnswered = long.MinValue;
     }
 }

@@ -137,16 +137,18 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
         var replicas = topology.ReplicasPerGroup;
         var replica = LeaderGuess(group);
         var lastFailure = "no replica answered as leader";
+        var hedge = false;
         for (var attempt = 0; attempt < 2 * replicas; attempt++)
         {
             T reply;
             try
             {
-                var answer = await CallWithProbesAsync(group, replica, replicas, call, callTimeout, cancellationToken).ConfigureAwait(false);
+                var answer = await CallWithProbesAsync(group, replica, replicas, call, callTimeout, hedge, cancellationToken).ConfigureAwait(false);
                 if (answer.Reply is null)
                 {
                     lastFailure = $"replica {LockGroups.ReplicaKey(group, replica)} did not answer; replica {answer.Replica} is said to lead";
                     replica = answer.Replica;
+                    hedge = true;
                     continue;
                 }
 
@@ -160,6 +162,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                 if (e is TimeoutException)
                 {
                     SuspectDirectPath(group, replica, "no answer within the call timeout");
+                    hedge = true;
                 }
 
                 if (e is TimeoutException or ReplicaFailedException)
@@ -214,13 +217,23 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
     /// silent: once a follower vouches for its leader, the next probe waits a quarter of the call timeout again, about a
     /// follower's election timeout, before which no follower names anyone new.
     /// </summary>
+    /// <remarks>
+    /// <c>hedge</c>: the replica before this one went silent, so the same call goes through another gateway at once as well, and the
+    /// first answer wins. A silent silo is often also the client's gateway for the new leader's grain (Orleans binds
+    /// each grain to one gateway), and this leader was just elected, so no follower would vouch for it before a probe
+    /// period is gone.
+    /// </remarks>
     /// <returns>The reply and the replica that gave it; or no reply and the replica said to lead now.</returns>
     /// <exception cref="TimeoutException">Nobody answered within <paramref name="callTimeout"/>.</exception>
     private async Task<(T? Reply, int Replica)> CallWithProbesAsync<T>(
-        int group, int replica, int replicas, Func<IReplicaChannel, int, Task<T>> call, TimeSpan callTimeout, CancellationToken cancellationToken)
+        int group, int replica, int replicas, Func<IReplicaChannel, int, Task<T>> call, TimeSpan callTimeout, bool hedge, CancellationToken cancellationToken)
         where T : class
     {
-        var primary = call(FirstChannel, replica);
+        var first = FirstChannel;
+        var direct = call(first, replica);
+        var primary = hedge && replicas > 1 && !ReferenceEquals(first, channel.ViaAnotherGateway)
+            ? TimeProviderTasks.FirstSucceeded(direct, call(channel.ViaAnotherGateway, replica))
+            : direct;
         Task<T>? forwarded = null;
         var started = time.GetTimestamp();
         var deadline = started + (long)(callTimeout.TotalSeconds * time.TimestampFrequency);
@@ -245,7 +258,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
             try
             {
                 var reply = await answer.WithTimeout(remaining < probeDelay ? remaining : probeDelay, time, cancellationToken).ConfigureAwait(false);
-                if (!primary.IsCompleted && time.GetElapsedTime(started) > pathBrokenAfter)
+                if (!direct.IsCompleted && time.GetElapsedTime(started) > pathBrokenAfter)
                 {
                     // The replica answered through a follower while the direct call still hangs: the path is broken.
                     SuspectDirectPath(group, replica, "it answered through a follower");

@@ -78,6 +78,33 @@ internal static class TimeProviderTasks
         return first.Task;
     }
 
+    /// <summary>
+    /// The first of <paramref name="a"/> and <paramref name="b"/> to succeed; if neither does, <paramref name="a"/>'s
+    /// outcome (once both have ended).
+    /// </summary>
+    public static Task<T> FirstSucceeded<T>(Task<T> a, Task<T> b)
+    {
+        var first = new Wait<T>(timedOut: static _ => { });
+        var ended = 0;
+        void OnEnded(Task<T> t)
+        {
+            if (t.IsCompletedSuccessfully)
+            {
+                first.CompleteFrom(t);
+            }
+
+            if (Interlocked.Increment(ref ended) == 2)
+            {
+                first.CompleteFrom(a.IsCompletedSuccessfully ? a : b.IsCompletedSuccessfully ? b : a);
+            }
+        }
+
+        // Synchronous continuations, as in WithTimeout.
+        a.ContinueWith(static (t, s) => ((Action<Task<T>>)s!)(t), (Action<Task<T>>)OnEnded, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        b.ContinueWith(static (t, s) => ((Action<Task<T>>)s!)(t), (Action<Task<T>>)OnEnded, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return first.Task;
+    }
+
     /// <inheritdoc cref="WithTimeout{T}(Task{T}, TimeSpan, TimeProvider, CancellationToken)"/>
     public static Task WithTimeout(this Task task, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) =>
         Completed(task).WithTimeout(timeout, time, cancellationToken);

@@ -48,6 +48,37 @@ public sealed class EntryKeysTests
     }
 
     [Fact]
+    public void Keys_that_answered_lately_are_preferred_to_keys_not_heard_from()
+    {
+        // A silo paused: the keys bound to it have not answered since. Probes through the others just did.
+        var keys = new EntryKeys(_time);
+        for (var i = 0; i < EntryKeys.Count; i++)
+        {
+            keys.Answered(keys.Take());
+        }
+
+        _time.Advance(EntryKeys.FreshFor + TimeSpan.FromMilliseconds(1));
+        var live = new[] { keys.Take(), keys.Take(), keys.Take() };
+        foreach (var key in live)
+        {
+            keys.Answered(key);
+        }
+
+        for (var i = 0; i < 3 * EntryKeys.Count; i++)
+        {
+            var key = keys.Take();
+            Assert.Contains(key, live);
+            keys.Answered(key);
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        // Once no key is fresh, they are all taken in turn again.
+        _time.Advance(EntryKeys.FreshFor + TimeSpan.FromMilliseconds(1));
+        var taken = Enumerable.Range(0, EntryKeys.Count).Select(_ => keys.Take()).ToList();
+        Assert.Equal(EntryKeys.Count, taken.Distinct().Count());
+    }
+
+    [Fact]
     public void When_every_key_is_avoided_the_keys_are_still_taken_in_turn()
     {
         var keys = new EntryKeys(_time);

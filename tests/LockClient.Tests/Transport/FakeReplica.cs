@@ -86,7 +86,11 @@ internal sealed class FakeResolver : Client.Transport.IReplicaResolver
     /// <summary>The entry keys called, in order.</summary>
     public List<long> EntryKeys { get; } = [];
 
-    public ILockReplicaGrain Replica(int group, int replica) => DirectPathPaused ? new FakeReplica("paused") { Behaviour = FakeReplica.Hangs() } : Replicas[group][replica];
+    /// <summary>Replicas whose grain the client reaches through a paused gateway: direct calls hang, calls through entries pass.</summary>
+    public HashSet<(int Group, int Replica)> DirectPathPausedTo { get; } = [];
+
+    public ILockReplicaGrain Replica(int group, int replica) =>
+        DirectPathPaused || DirectPathPausedTo.Contains((group, replica)) ? new FakeReplica("paused") { Behaviour = FakeReplica.Hangs() } : Replicas[group][replica];
 
     public ILockEntryGrain Entry(long key)
     {
@@ -98,6 +102,8 @@ internal sealed class FakeResolver : Client.Transport.IReplicaResolver
 /// <summary>An entry grain: passes each call on to the replica it names.</summary>
 internal sealed class FakeEntry(FakeResolver resolver) : ILockEntryGrain
 {
+    public Task Warm() => Task.CompletedTask;
+
     public Task<SessionReply> OpenSession(int group, int replica, OpenSessionRequest request) => resolver.Replicas[group][replica].OpenSession(request);
 
     public Task<SessionReply> KeepAlive(int group, int replica, KeepAliveRequest request) => resolver.Replicas[group][replica].KeepAlive(request);
