@@ -19,6 +19,14 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
     private LockTopology? _topology;
     private int[] _leaders = [];
     private long _directSuspectUntil = long.MinValue;
+    private long _hedgeUntil = long.MinValue;
+
+    /// <summary>
+    /// How long, after a replica went silent and another was found to lead, every call also goes through another
+    /// gateway at once: the silent replica's silo may be this client's gateway for the new leader's grain too, and
+    /// until membership declares it dead, nothing else tells (a call's silence could be a held poll).
+    /// </summary>
+    internal static readonly TimeSpan HedgeFor = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// How long calls avoid the direct path after it failed while the replica itself was heard from: longer than it
@@ -40,6 +48,9 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
             Log.DirectPathSuspect(logger, LockGroups.ReplicaKey(group, replica), evidence, DirectSuspectFor.TotalSeconds);
         }
     }
+
+    private void HedgeForAWhile() =>
+        Interlocked.Exchange(ref _hedgeUntil, time.GetTimestamp() + (long)(HedgeFor.TotalSeconds * time.TimestampFrequency));
 
     public async ValueTask<int> GetGroupAsync(string name, CancellationToken cancellationToken)
     {
@@ -149,6 +160,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                     lastFailure = $"replica {LockGroups.ReplicaKey(group, replica)} did not answer; replica {answer.Replica} is said to lead";
                     replica = answer.Replica;
                     hedge = true;
+                    HedgeForAWhile();
                     continue;
                 }
 
@@ -163,6 +175,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                 {
                     SuspectDirectPath(group, replica, "no answer within the call timeout");
                     hedge = true;
+                    HedgeForAWhile();
                 }
 
                 if (e is TimeoutException or ReplicaFailedException)
@@ -218,7 +231,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
     /// follower's election timeout, before which no follower names anyone new.
     /// </summary>
     /// <remarks>
-    /// <c>hedge</c>: the replica before this one went silent, so the same call goes through another gateway at once as well, and the
+    /// <c>hedge</c> (or within <see cref="HedgeFor"/> of a failover): the replica before this one went silent, so the same call goes through another gateway at once as well, and the
     /// first answer wins. A silent silo is often also the client's gateway for the new leader's grain (Orleans binds
     /// each grain to one gateway), and this leader was just elected, so no follower would vouch for it before a probe
     /// period is gone.
@@ -231,6 +244,7 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
     {
         var first = FirstChannel;
         var direct = call(first, replica);
+        hedge |= time.GetTimestamp() < Interlocked.Read(ref _hedgeUntil);
         var primary = hedge && replicas > 1 && !ReferenceEquals(first, channel.ViaAnotherGateway)
             ? TimeProviderTasks.FirstSucceeded(direct, call(channel.ViaAnotherGateway, replica))
             : direct;

@@ -239,6 +239,20 @@ public sealed class ReplicaRouterTests
         Assert.True(took < TimeSpan.FromMilliseconds(600), $"took {took} of fake time; replica 1 named replica 2 about 500 ms in");
         Assert.Equal(2, router.LeaderGuess(0));
         Assert.Equal(0, _grains.Replicas[0].Sum(r => r.ForwardRequests));
+
+        // The client's next call, still within the pause, goes to the new leader both ways at once too.
+        var nextStarted = _time.GetTimestamp();
+        var next = router.ReleaseAsync(0, new ReleaseRequest(new RequestId(Guid.NewGuid(), 2), Guid.NewGuid(), "x", default), Ct);
+        await Harness(next, step: TimeSpan.FromMilliseconds(5));
+        Assert.Equal(ReplyStatus.Ok, (await next).Status);
+        Assert.True(_time.GetElapsedTime(nextStarted) < TimeSpan.FromMilliseconds(100), $"the next call took {_time.GetElapsedTime(nextStarted)} of fake time");
+
+        // Once the failover is past, calls go direct alone again.
+        _grains.DirectPathPausedTo.Clear();
+        _time.Advance(ReplicaRouter.HedgeFor);
+        var entryCalls = _grains.EntryKeys.Count;
+        Assert.Equal(ReplyStatus.Ok, (await router.ReleaseAsync(0, new ReleaseRequest(new RequestId(Guid.NewGuid(), 3), Guid.NewGuid(), "x", default), Ct)).Status);
+        Assert.Equal(entryCalls, _grains.EntryKeys.Count);
     }
 
     [Fact]
