@@ -20,6 +20,7 @@ public sealed partial class RaftNode
     private int electionElapsed;
     private int heartbeatElapsed;
     private int randomizedElectionTimeout;
+    private bool quickFirstTimeout;
 
     private List<RaftMessage>? messagesBeforePersist;
     private List<RaftMessage>? messagesAfterPersist;
@@ -64,6 +65,12 @@ public sealed partial class RaftNode
         Term = state.HardState.Term;
         VotedFor = state.HardState.VotedFor;
         BecomeFollower(Term, null);
+        if (config.QuickFirstElection && config.PreVote)
+        {
+            randomizedElectionTimeout = random.Next(config.HeartbeatTicks + 1, config.ElectionTimeoutMinTicks);
+            quickFirstTimeout = true;
+        }
+
         lastHardState = HardState;
         lastSoftState = SoftState;
     }
@@ -305,18 +312,15 @@ public sealed partial class RaftNode
         switch (message)
         {
             case AppendEntries append:
-                electionElapsed = 0;
-                LeaderId = append.From;
+                HeardFromLeader(append.From);
                 HandleAppendEntries(append);
                 break;
             case Heartbeat heartbeat:
-                electionElapsed = 0;
-                LeaderId = heartbeat.From;
+                HeardFromLeader(heartbeat.From);
                 HandleHeartbeat(heartbeat);
                 break;
             case InstallSnapshot chunk:
-                electionElapsed = 0;
-                LeaderId = chunk.From;
+                HeardFromLeader(chunk.From);
                 HandleInstallSnapshot(chunk);
                 break;
             case TimeoutNow:
@@ -385,6 +389,18 @@ public sealed partial class RaftNode
     {
         electionElapsed = 0;
         randomizedElectionTimeout = random.Next(config.ElectionTimeoutMinTicks, config.ElectionTimeoutMaxTicks);
+        quickFirstTimeout = false;
+    }
+
+    private void HeardFromLeader(int leader)
+    {
+        LeaderId = leader;
+        if (quickFirstTimeout)
+        {
+            ResetElectionTimer(); // a leader is there after all: wait for it as long as any follower does
+        }
+
+        electionElapsed = 0;
     }
 
     private void FlushPendingBroadcasts()

@@ -20,6 +20,72 @@ public sealed class PreVoteAndCheckQuorumTests
     }
 
     [Fact]
+    public void QuickFirstElection_AStartingReplicaAsksForPreVotesBeforeTheMinimumElectionTimeout()
+    {
+        for (var seed = 1; seed <= 50; seed++)
+        {
+            var node = Kit.Node(0, configure: c => c with { PreVote = true }, seed: seed);
+            var ticks = TicksUntilCampaign(node);
+            Assert.InRange(ticks, node.Config.HeartbeatTicks + 1, node.Config.ElectionTimeoutMinTicks - 1);
+            Assert.Equal(RaftRole.PreCandidate, node.Role);
+
+            // Only the first timeout is short: the next is drawn as usual.
+            Kit.Drain(node);
+            Assert.InRange(TicksUntilCampaign(node, from: RaftRole.PreCandidate), node.Config.ElectionTimeoutMinTicks, node.Config.ElectionTimeoutMaxTicks - 1);
+        }
+    }
+
+    [Fact]
+    public void QuickFirstElection_AStartingReplicaThatHearsItsLeaderWaitsAFullTimeoutAfterIt()
+    {
+        // Restarted in term 2 beside a live leader (replica 1): its heartbeat, of the same term, arrives first.
+        var node = Kit.WithLog(0, 2, [1, 2], configure: c => c with { PreVote = true });
+        node.Step(new Heartbeat(1, 0, 2, 0, Round: 1));
+        Kit.Drain(node);
+
+        Assert.InRange(TicksUntilCampaign(node), node.Config.ElectionTimeoutMinTicks, node.Config.ElectionTimeoutMaxTicks - 1);
+    }
+
+    [Theory]
+    [InlineData(false, true)] // no pre-vote: an early candidate would raise the term and depose a live leader
+    [InlineData(true, false)] // turned off
+    public void QuickFirstElection_OnlyWithPreVoteAndWhenOn(bool preVote, bool quick)
+    {
+        for (var seed = 1; seed <= 50; seed++)
+        {
+            var node = Kit.Node(0, configure: c => c with { PreVote = preVote, QuickFirstElection = quick }, seed: seed);
+            Assert.InRange(TicksUntilCampaign(node), node.Config.ElectionTimeoutMinTicks, node.Config.ElectionTimeoutMaxTicks - 1);
+        }
+    }
+
+    [Fact]
+    public void QuickFirstElection_AReplicaRestartingBesideALiveLeaderDoesNotDisturbIt()
+    {
+        var cluster = new TestCluster(configure: Both);
+        cluster.Campaign(0);
+        cluster.Restart(2);
+        cluster.TickAll(40);
+
+        Assert.Equal(0, cluster.Leader());
+        Assert.Equal(1, cluster[0].Term);
+        Assert.Equal(0, cluster[2].LeaderId);
+    }
+
+    private static int TicksUntilCampaign(RaftNode node, RaftRole from = RaftRole.Follower)
+    {
+        for (var ticks = 1; ticks <= 100; ticks++)
+        {
+            node.Tick();
+            if (node.Role != from || (from == RaftRole.PreCandidate && Kit.Sent<RequestVote>(node).Count > 0))
+            {
+                return ticks;
+            }
+        }
+
+        throw new InvalidOperationException("no campaign in 100 ticks");
+    }
+
+    [Fact]
     public void PreVote_GrantingAPreVoteChangesNeitherTermNorVote()
     {
         var voter = Kit.Node(0, configure: c => c with { PreVote = true });
