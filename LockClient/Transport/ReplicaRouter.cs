@@ -165,6 +165,11 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                 }
 
                 reply = answer.Reply;
+                if (answer.Replica != replica)
+                {
+                    HedgeForAWhile(); // a probed replica answered while the one called stayed silent: a failover
+                }
+
                 replica = answer.Replica;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)

@@ -256,6 +256,28 @@ public sealed class ReplicaRouterTests
     }
 
     [Fact]
+    public async Task After_a_probed_replica_answered_as_the_new_leader_the_next_call_goes_through_another_gateway_as_well()
+    {
+        // Replica 0's silo is paused; replica 2, already elected, answers the probe itself. This client reaches replica
+        // 2's grain through the paused gateway, so its next call must not go direct alone.
+        var router = new ReplicaRouter(new OrleansReplicaChannel(_grains), new LockClientOptions { CallTimeout = TimeSpan.FromSeconds(1) }, _time, NullLogger.Instance);
+        _grains.DirectPathPausedTo.Add((0, 2));
+        _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
+        _grains.Replicas[0][1].Behaviour = FakeReplica.NotLeader(-1);
+
+        var first = router.ReleaseAsync(0, new ReleaseRequest(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", default), Ct);
+        await Harness(first, step: TimeSpan.FromMilliseconds(5));
+        Assert.Equal(ReplyStatus.Ok, (await first).Status);
+        Assert.Equal(2, router.LeaderGuess(0));
+
+        var started = _time.GetTimestamp();
+        var next = router.ReleaseAsync(0, new ReleaseRequest(new RequestId(Guid.NewGuid(), 2), Guid.NewGuid(), "x", default), Ct);
+        await Harness(next, step: TimeSpan.FromMilliseconds(5));
+        Assert.Equal(ReplyStatus.Ok, (await next).Status);
+        Assert.True(_time.GetElapsedTime(started) < TimeSpan.FromMilliseconds(100), $"the next call took {_time.GetElapsedTime(started)} of fake time");
+    }
+
+    [Fact]
     public async Task A_follower_is_asked_to_forward_only_when_it_names_the_silent_replica_as_leader()
     {
         _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
