@@ -148,18 +148,16 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
         var replicas = topology.ReplicasPerGroup;
         var replica = LeaderGuess(group);
         var lastFailure = "no replica answered as leader";
-        var hedge = false;
         for (var attempt = 0; attempt < 2 * replicas; attempt++)
         {
             T reply;
             try
             {
-                var answer = await CallWithProbesAsync(group, replica, replicas, call, callTimeout, hedge, cancellationToken).ConfigureAwait(false);
+                var answer = await CallWithProbesAsync(group, replica, replicas, call, callTimeout, cancellationToken).ConfigureAwait(false);
                 if (answer.Reply is null)
                 {
                     lastFailure = $"replica {LockGroups.ReplicaKey(group, replica)} did not answer; replica {answer.Replica} is said to lead";
                     replica = answer.Replica;
-                    hedge = true;
                     HedgeForAWhile();
                     continue;
                 }
@@ -179,7 +177,6 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                 if (e is TimeoutException)
                 {
                     SuspectDirectPath(group, replica, "no answer within the call timeout");
-                    hedge = true;
                     HedgeForAWhile();
                 }
 
@@ -236,7 +233,8 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
     /// follower's election timeout, before which no follower names anyone new.
     /// </summary>
     /// <remarks>
-    /// <c>hedge</c> (or within <see cref="HedgeFor"/> of a failover): the replica before this one went silent, so the same call goes through another gateway at once as well, and the
+    /// Within <see cref="HedgeFor"/> of a failover (a replica went silent and another was found to lead), the same call
+    /// goes through another gateway at once as well, and the
     /// first answer wins. A silent silo is often also the client's gateway for the new leader's grain (Orleans binds
     /// each grain to one gateway), and this leader was just elected, so no follower would vouch for it before a probe
     /// period is gone.
@@ -244,13 +242,13 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
     /// <returns>The reply and the replica that gave it; or no reply and the replica said to lead now.</returns>
     /// <exception cref="TimeoutException">Nobody answered within <paramref name="callTimeout"/>.</exception>
     private async Task<(T? Reply, int Replica)> CallWithProbesAsync<T>(
-        int group, int replica, int replicas, Func<IReplicaChannel, int, Task<T>> call, TimeSpan callTimeout, bool hedge, CancellationToken cancellationToken)
+        int group, int replica, int replicas, Func<IReplicaChannel, int, Task<T>> call, TimeSpan callTimeout, CancellationToken cancellationToken)
         where T : class
     {
         var first = FirstChannel;
         var direct = call(first, replica);
-        hedge |= time.GetTimestamp() < Interlocked.Read(ref _hedgeUntil);
-        var primary = hedge && replicas > 1 && !ReferenceEquals(first, channel.ViaAnotherGateway)
+        var hedged = time.GetTimestamp() < Interlocked.Read(ref _hedgeUntil);
+        var primary = hedged && replicas > 1 && !ReferenceEquals(first, channel.ViaAnotherGateway)
             ? TimeProviderTasks.FirstSucceeded(direct, call(channel.ViaAnotherGateway, replica))
             : direct;
         Task<T>? forwarded = null;

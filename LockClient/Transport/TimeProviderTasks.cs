@@ -95,7 +95,7 @@ internal static class TimeProviderTasks
 
             if (Interlocked.Increment(ref ended) == 2)
             {
-                first.CompleteFrom(a.IsCompletedSuccessfully ? a : b.IsCompletedSuccessfully ? b : a);
+                first.CompleteFrom(a); // neither succeeded (a success completed it already)
             }
         }
 

@@ -12,8 +12,6 @@ internal sealed class WaitWatchers
 {
     private readonly Dictionary<RequestId, List<PendingRequest>> _byRequest = [];
 
-    public int Count => _byRequest.Count;
-
     /// <summary>Watches before proposing: the wait may be resolved by a later entry applied before the proposal's answer.</summary>
     public void Watch(RequestId request, PendingRequest poll)
     {
