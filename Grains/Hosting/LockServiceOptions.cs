@@ -24,6 +24,13 @@ public sealed class LockServiceOptions : IValidatableObject
     [Range(1, 100)]
     public int HeartbeatTicks { get; set; } = 1;
 
+    /// <summary>
+    /// Rounds of <see cref="ElectionTimeoutMinTicks"/> a follower may stay silent and still count toward its leader's
+    /// quorum; a leader without one steps down (<see cref="Raft.RaftConfig.CheckQuorumRounds"/>).
+    /// </summary>
+    [Range(1, 10)]
+    public int CheckQuorumRounds { get; set; } = 2;
+
     /// <summary>Applied entries between snapshots (log compaction).</summary>
     [Range(100, 10_000_000)]
     public int SnapshotEveryEntries { get; set; } = 10_000;
@@ -56,6 +63,9 @@ public sealed class LockServiceOptions : IValidatableObject
     /// storage endpoint into a fast failover rather than a stall.
     /// </summary>
     public TimeSpan StorageTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A replica's storage write or load that takes longer is logged as a warning with its size and duration.</summary>
+    public TimeSpan SlowStorageThreshold { get; set; } = TimeSpan.FromMilliseconds(250);
 
     [Required]
     public string TableName { get; set; } = "lockservicelog";

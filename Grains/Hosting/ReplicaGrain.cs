@@ -60,6 +60,7 @@ public sealed partial class ReplicaGrain(
             .Select(r => GrainFactory.GetGrain<IReplicaPeerGrain>(LockGroups.ReplicaKey(_group, r)))
             .ToArray();
 
+        var loadStarted = Stopwatch.GetTimestamp();
         var (log, snapshots) = storage.ForReplica(_replica);
         var (store, durable) = await StorageOutage.RetryAsync(
             token => ReplicaStore.OpenAsync(log, snapshots, _key, logger, token), token => storage.ProbeAsync(_replica, token), _key, logger, cancellationToken);
@@ -73,8 +74,9 @@ public sealed partial class ReplicaGrain(
         });
 
         logger.LogInformation(
-            "Replica {ReplicaKey} activated: term {Term}, commit {CommitIndex}, log {FirstIndex}..{LastIndex}, snapshot {SnapshotIndex}",
-            _key, _core.Raft.Term, _core.Raft.CommitIndex, durable.FirstIndex, durable.LastIndex, durable.SnapshotIndex);
+            "Replica {ReplicaKey} activated: term {Term}, commit {CommitIndex}, log {FirstIndex}..{LastIndex}, snapshot {SnapshotIndex}, loaded in {LoadMs:F0} ms",
+            _key, _core.Raft.Term, _core.Raft.CommitIndex, durable.FirstIndex, durable.LastIndex, durable.SnapshotIndex,
+            Stopwatch.GetElapsedTime(loadStarted).TotalMilliseconds);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -108,6 +110,7 @@ public sealed partial class ReplicaGrain(
         ElectionTimeoutMinTicks = _options.ElectionTimeoutMinTicks,
         ElectionTimeoutMaxTicks = _options.ElectionTimeoutMaxTicks,
         HeartbeatTicks = _options.HeartbeatTicks,
+        CheckQuorumRounds = _options.CheckQuorumRounds,
     };
 
     private Task OnTimerAsync(CancellationToken cancellationToken)
@@ -281,7 +284,15 @@ public sealed partial class ReplicaGrain(
         try
         {
             await CoreStorage.PerformAsync(_store, write);
-            metrics.PersistLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            metrics.PersistLatency.Record(elapsed.TotalMilliseconds);
+            if (elapsed >= _options.SlowStorageThreshold)
+            {
+                // Every commit of the group waits on this replica's writes when it leads, or may when it follows.
+                logger.LogWarning(
+                    "Replica {ReplicaKey}: a storage write of {Entries} entries took {ElapsedMs:F0} ms (role {Role})",
+                    _key, write.Entries.Length, elapsed.TotalMilliseconds, _core.RoleLabel);
+            }
         }
         catch (ReplicaFencedException)
         {

@@ -128,6 +128,9 @@ public sealed record SimulationOptions
                 MaxInflightAppends = 1 + random.Next(6),
                 MaxUncommittedBytes = 200 + random.Next(4_000),
                 SnapshotChunkBytes = random.Next(4) == 0 ? 1 + random.Next(8) : 8 + random.Next(120),
+
+                // Its own draw, so the draws above (and what each seed ran before) stay as they were.
+                CheckQuorumRounds = 1 + new Random(seed ^ 0xC0DE).Next(3),
             },
         };
     }

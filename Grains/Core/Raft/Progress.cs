@@ -33,6 +33,9 @@ internal sealed class Progress
     /// <summary>Heard from since the last check-quorum round.</summary>
     public bool RecentActive { get; set; }
 
+    /// <summary>Check-quorum rounds in a row that ended without a word from the follower.</summary>
+    public int QuietRounds { get; set; }
+
     /// <summary>Highest heartbeat round the follower acknowledged in this term (confirms ReadIndex requests).</summary>
     public long AckedRound { get; set; }
 
@@ -65,6 +68,7 @@ internal sealed class Progress
         ProbeSent = false;
         Inflights.Clear();
         RecentActive = false;
+        QuietRounds = 0;
         AckedRound = 0;
         PendingSnapshot = 0;
         SnapshotBeingSent = null;

@@ -23,8 +23,19 @@ public sealed record RaftConfig
     /// <summary>Ask for pre-votes first, so a node that rejoins after a partition does not depose a healthy leader.</summary>
     public bool PreVote { get; init; } = true;
 
-    /// <summary>A leader that has not heard from a majority for an election timeout steps down and stops serving.</summary>
+    /// <summary>
+    /// A leader that has not heard from a majority for <see cref="CheckQuorumRounds"/> election timeouts steps down and
+    /// stops serving.
+    /// </summary>
     public bool CheckQuorum { get; init; } = true;
+
+    /// <summary>
+    /// How many rounds of <see cref="ElectionTimeoutMinTicks"/> a follower may stay silent and still count toward the
+    /// leader's quorum. One is etcd's rule; two let a leader ride out a follower that moves to another silo while the
+    /// other one misses a round (a busy silo, a storage hiccup), instead of stepping down and costing the group an
+    /// election. Safety does not depend on it: reads confirm leadership with a ReadIndex round, never with this lease.
+    /// </summary>
+    public int CheckQuorumRounds { get; init; } = 2;
 
     /// <summary>
     /// With <see cref="PreVote"/>, a replica that starts (first activation, restart, reload after a storage outage)
@@ -68,6 +79,7 @@ public sealed record RaftConfig
         Require(HeartbeatTicks >= 1, nameof(HeartbeatTicks), "must be at least 1");
         Require(ElectionTimeoutMinTicks > HeartbeatTicks, nameof(ElectionTimeoutMinTicks), "must exceed HeartbeatTicks");
         Require(ElectionTimeoutMaxTicks > ElectionTimeoutMinTicks, nameof(ElectionTimeoutMaxTicks), "must exceed ElectionTimeoutMinTicks");
+        Require(CheckQuorumRounds is >= 1 and <= 10, nameof(CheckQuorumRounds), "must be in 1..10");
         Require(MaxEntriesPerMessage is >= 1 and <= 1 << 20, nameof(MaxEntriesPerMessage), "must be in 1..1048576");
         Require(MaxBytesPerMessage >= 1, nameof(MaxBytesPerMessage), "must be at least 1");
         Require(MaxInflightAppends is >= 1 and <= 1024, nameof(MaxInflightAppends), "must be in 1..1024");

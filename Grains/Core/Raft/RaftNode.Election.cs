@@ -51,18 +51,27 @@ public sealed partial class RaftNode
         }
     }
 
-    /// <summary>Counts the voters heard from since the last check (the leader counts itself) and starts a new period.</summary>
+    /// <summary>
+    /// Ends a check-quorum round: counts the voters heard from within the last <see cref="RaftConfig.CheckQuorumRounds"/>
+    /// rounds (the leader counts itself) and starts the next round.
+    /// </summary>
     private bool QuorumRecentlyActive()
     {
         var active = 1;
         for (var id = 0; id < progress.Length; id++)
         {
-            if (id != Id && progress[id].RecentActive)
+            if (id == Id)
+            {
+                continue;
+            }
+
+            var follower = progress[id];
+            follower.QuietRounds = follower.RecentActive ? 0 : follower.QuietRounds + 1;
+            follower.RecentActive = false;
+            if (follower.QuietRounds < config.CheckQuorumRounds)
             {
                 active++;
             }
-
-            progress[id].RecentActive = false;
         }
 
         return active >= quorum;

@@ -144,20 +144,47 @@ public sealed class PreVoteAndCheckQuorumTests
         Assert.True(cluster[0].Term > 1, "the inflated term reached the leader and made it step down");
     }
 
-    [Fact]
-    public void CheckQuorum_LeaderThatLostTheMajorityStepsDownWithinAnElectionTimeout()
+    [Theory]
+    [InlineData(1)] // etcd's rule
+    [InlineData(2)] // the default
+    [InlineData(3)]
+    public void CheckQuorum_LeaderThatLostTheMajorityStepsDownAfterItsRoundsOfSilence(int rounds)
     {
-        var cluster = new TestCluster(configure: Both);
+        var cluster = new TestCluster(configure: c => Both(c) with { CheckQuorumRounds = rounds });
         cluster.Campaign(0);
         cluster.Isolate(0);
-        for (var tick = 0; tick < 2 * cluster.Configs[0].ElectionTimeoutMinTicks; tick++)
-        {
-            cluster[0].Tick();
-        }
+        var min = cluster.Configs[0].ElectionTimeoutMinTicks;
 
+        // The first round heard every vote; then `rounds` rounds of silence.
+        LeaderTicks(cluster, ((rounds + 1) * min) - 1);
+        Assert.Equal(RaftRole.Leader, cluster[0].Role);
+
+        LeaderTicks(cluster, 1);
         Assert.Equal(RaftRole.Follower, cluster[0].Role);
         Assert.False(cluster[0].ReadIndex(1));
         Assert.Equal(ProposeStatus.NotLeader, cluster[0].Propose(Kit.Bytes("x")).Status);
+    }
+
+    [Fact]
+    public void CheckQuorum_FollowersHeardInDifferentRecentRoundsMakeAQuorumTogether()
+    {
+        // Five voters: each round the leader hears one follower only (2 of 5), but over the last two rounds three.
+        var cluster = new TestCluster(voters: 5, configure: Both);
+        cluster.Campaign(0);
+        var min = cluster.Configs[0].ElectionTimeoutMinTicks;
+
+        // A round's last heartbeat goes out after its check, so it is heard in the next round: switch one tick early.
+        HearOnly(cluster, 1);
+        LeaderTicks(cluster, (2 * min) - 1); // round 1 (every vote), most of round 2 (replica 1)
+        HearOnly(cluster, 2);
+        LeaderTicks(cluster, min); // round 2 ends: {1}; most of round 3 (replica 2)
+        cluster.Isolate(0);
+        LeaderTicks(cluster, 1); // round 3 ends: {2}; {1} a round ago
+
+        Assert.Equal(RaftRole.Leader, cluster[0].Role);
+
+        LeaderTicks(cluster, min); // round 4 ends in silence: only replica 2 was heard within two rounds
+        Assert.Equal(RaftRole.Follower, cluster[0].Role);
     }
 
     [Fact]
@@ -196,5 +223,28 @@ public sealed class PreVoteAndCheckQuorumTests
 
         Assert.Equal(2, follower.Term);
         Assert.True(Assert.Single(Kit.Sent<VoteResponse>(follower)).Granted);
+    }
+
+    /// <summary>Only the leader ticks, so no follower campaigns while the test cuts links.</summary>
+    private static void LeaderTicks(TestCluster cluster, int ticks)
+    {
+        for (var tick = 0; tick < ticks; tick++)
+        {
+            cluster[0].Tick();
+            cluster.Stabilize();
+        }
+    }
+
+    private static void HearOnly(TestCluster cluster, int follower)
+    {
+        cluster.Heal();
+        for (var other = 1; other < cluster.Configs.Length; other++)
+        {
+            if (other != follower)
+            {
+                cluster.Cut(0, other);
+                cluster.Cut(other, 0);
+            }
+        }
     }
 }
