@@ -64,6 +64,12 @@ public sealed class LockServiceOptions : IValidatableObject
     /// </summary>
     public TimeSpan StorageTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A replica moves back onto its home silo only once that silo has been active this long (see
+    /// <see cref="Placement.SiloArrivals"/>): a silo that has just joined is still starting.
+    /// </summary>
+    public TimeSpan MoveInDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>A replica's storage write or load that takes longer is logged as a warning with its size and duration.</summary>
     public TimeSpan SlowStorageThreshold { get; set; } = TimeSpan.FromMilliseconds(250);
 

@@ -24,7 +24,14 @@ public sealed partial class ReplicaGrain
         var drained = ServiceProvider.GetService(typeof(DrainView)) is DrainView view ? view.Get() : DrainedSilos.None;
         _desiredSilo = ReplicaPlacement.DesiredSilo(
             _group, _replica, _options.ReplicasPerGroup, drained.Eligible(active), members.Select(m => m.SiloAddress), drained);
-        var misplaced = _desiredSilo is not null && !_desiredSilo.Equals(GrainContext.Address.SiloAddress);
+        var here = GrainContext.Address.SiloAddress;
+        var misplaced = _desiredSilo is not null && !_desiredSilo.Equals(here);
+        if (ServiceProvider.GetService(typeof(SiloArrivals)) is SiloArrivals arrivals)
+        {
+            arrivals.Observe(active);
+            misplaced = misplaced && here is not null && !arrivals.TooSoonToMove(here, _desiredSilo!, _options.MoveInDelay);
+        }
+
         Input(() => _core.PlacementChecked(misplaced, Now));
     }
 
