@@ -287,7 +287,10 @@ public sealed partial class ReplicaCore
 
     private void MaybeCompact()
     {
-        if (_appliedIndex - _snapshotIndex < _options.SnapshotEveryEntries || IsStopped || _writeInFlight is not null)
+        var sinceSnapshot = _appliedIndex - _snapshotIndex;
+        var every = (long)_options.SnapshotEveryEntries;
+        if (sinceSnapshot < Math.Max(1, every / 2) || (sinceSnapshot < every && !CrossedCompactionPoint(every)) ||
+            IsStopped || _writeInFlight is not null)
         {
             return;
         }
@@ -299,5 +302,17 @@ public sealed partial class ReplicaCore
         _snapshotBytes = data.Length;
         StartWrite(new StorageWrite(++_nextWriteId, null, ReadOnlyMemory<LogEntry>.Empty, snapshot, DiscardLog: false));
         Outbox.Event(new ReplicaEvent.Compacted(_appliedIndex, data.Length));
+    }
+
+    /// <summary>
+    /// Replica r of N compacts at the indices k·every + r·every/N (at least every/2 entries after its last snapshot,
+    /// at most every): the replicas of a group then write their snapshots and delete their compacted rows one at a
+    /// time. All at once, on one storage account, they held the group's commits up (a 386 ms gap in a chaos run,
+    /// every replica's compaction at the same index).
+    /// </summary>
+    private bool CrossedCompactionPoint(long every)
+    {
+        var phase = every - (_raft.Config.Id * every / _raft.Config.Voters.Count); // in 1..every: keeps the sums positive
+        return (_appliedIndex + phase) / every > (_snapshotIndex + phase) / every;
     }
 }

@@ -11,7 +11,7 @@ public sealed record ReplicaCoreOptions
     /// <summary>Longest a request may stay open on the leader (commit, turn in a queue, renewal, read).</summary>
     public TimeSpan MaxPollDuration { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Log compaction period, in applied entries.</summary>
+    /// <summary>Log compaction period, in applied entries (each replica of a group at its own phase of it).</summary>
     public int SnapshotEveryEntries { get; init; } = 10_000;
 
     /// <summary>Most session renewals listed in one clock tick entry.</summary>

@@ -15,11 +15,11 @@ internal sealed class ReplicaTrio
     private long _nextTicket;
     private long _nextSession = 100;
 
-    public ReplicaTrio()
+    public ReplicaTrio(ReplicaCoreOptions? options = null)
     {
         _cores = Enumerable.Range(0, 3)
             .Select(id => new ReplicaCore(
-                new ReplicaCoreOptions(), new RaftConfig { Id = id, Voters = [0, 1, 2] }, new Random(id + 1), PersistedState.Empty, Now,
+                options ?? new ReplicaCoreOptions(), new RaftConfig { Id = id, Voters = [0, 1, 2] }, new Random(id + 1), PersistedState.Empty, Now,
                 () => new SessionId((UInt128)_nextSession++)))
             .ToArray();
         for (var i = 0; i < 200 && LeaderOrNull is null; i++)
@@ -39,6 +39,9 @@ internal sealed class ReplicaTrio
     public TimeSpan Now { get; private set; } = TimeSpan.FromSeconds(1);
 
     public Dictionary<long, ReplicaReply> Replies { get; } = [];
+
+    /// <summary>What each core reported, in order.</summary>
+    public List<(int Replica, ReplicaEvent Event)> Events { get; } = [];
 
     /// <summary>Requests the cores passed on to their leader (performing them is the test's).</summary>
     public List<ForwardRequest> Forwards { get; } = [];
@@ -100,9 +103,9 @@ internal sealed class ReplicaTrio
         while (busy)
         {
             busy = false;
-            foreach (var core in _cores)
+            for (var id = 0; id < _cores.Length; id++)
             {
-                busy |= Perform(core);
+                busy |= Perform(id, _cores[id]);
             }
 
             while (_inFlight.TryDequeue(out var message))
@@ -113,10 +116,11 @@ internal sealed class ReplicaTrio
         }
     }
 
-    private bool Perform(ReplicaCore core)
+    private bool Perform(int id, ReplicaCore core)
     {
         var outbox = core.Outbox;
         var worked = !outbox.IsEmpty;
+        Events.AddRange(outbox.Events.Select(e => (id, e)));
         foreach (var (ticket, reply) in outbox.Replies)
         {
             Replies[ticket] = reply;
