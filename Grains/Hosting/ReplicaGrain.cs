@@ -30,7 +30,7 @@ public sealed partial class ReplicaGrain(
     LockServiceStorage storage,
     IOptions<LockServiceOptions> options,
     ReplicaMetrics metrics,
-    ILogger<ReplicaGrain> logger) : Grain, ILockReplicaGrain, IReplicaPeerGrain
+    ILogger<ReplicaGrain> logger) : Grain, ILockReplicaGrain, IReplicaPeerGrain, IReplicaHost
 {
     private readonly LockServiceOptions _options = options.Value;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
@@ -219,64 +219,44 @@ public sealed partial class ReplicaGrain(
         Drain();
     }
 
-    private void Drain()
+    private void Drain() => _core.Outbox.DrainTo(this);
+
+    // The core's work, performed here (IReplicaHost): the outbox decides the order, and what a stop skips.
+    bool IReplicaHost.Live => true; // a stopped core only answers Unavailable until Orleans deactivates this activation
+
+    void IReplicaHost.Send(IReadOnlyList<RaftMessage> messages) => Send(messages);
+
+    void IReplicaHost.Reply(long ticket, ReplicaReply reply)
     {
-        var outbox = _core.Outbox;
-        Send(outbox.Messages);
-        foreach (var (ticket, reply) in outbox.Replies)
+        if (_calls.Remove(ticket, out var call))
         {
-            if (_calls.Remove(ticket, out var call))
-            {
-                call.TrySetResult(new CoreAnswer(reply));
-            }
-        }
-
-        foreach (var forward in outbox.Forwards)
-        {
-            if (_calls.Remove(forward.Ticket, out var call))
-            {
-                call.TrySetResult(new CoreAnswer(null, forward.Leader));
-            }
-        }
-
-        foreach (var replicaEvent in outbox.Events)
-        {
-            Report(replicaEvent);
-        }
-
-        var write = outbox.Write;
-        var verify = outbox.VerifyCurrent;
-        var checkPlacement = outbox.CheckPlacement;
-        var move = outbox.Move;
-        var stop = outbox.Stop;
-        outbox.Clear();
-
-        if (write is not null)
-        {
-            _ = WriteAsync(write);
-        }
-
-        if (verify is { } checkId)
-        {
-            _ = VerifyCurrentAsync(checkId);
-        }
-
-        if (checkPlacement)
-        {
-            CheckPlacement();
-        }
-
-        if (move)
-        {
-            Move();
-        }
-
-        if (stop is not null)
-        {
-            FailAllCalls();
-            DeactivateOnIdle();
+            call.TrySetResult(new CoreAnswer(reply));
         }
     }
+
+    void IReplicaHost.Forward(ForwardRequest forward)
+    {
+        if (_calls.Remove(forward.Ticket, out var call))
+        {
+            call.TrySetResult(new CoreAnswer(null, forward.Leader));
+        }
+    }
+
+    void IReplicaHost.Report(ReplicaEvent replicaEvent) => Report(replicaEvent);
+
+    void IReplicaHost.Stop(string reason)
+    {
+        FailAllCalls();
+        DeactivateOnIdle();
+    }
+
+    void IReplicaHost.StartWrite(StorageWrite write) => _ = WriteAsync(write);
+
+    void IReplicaHost.StartVerify(long checkId) => _ = VerifyCurrentAsync(checkId);
+
+    void IReplicaHost.CheckPlacement() => CheckPlacement();
+
+    void IReplicaHost.Move() => Move();
 
     private async Task WriteAsync(StorageWrite write)
     {

@@ -319,68 +319,50 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         Drain(activation);
     }
 
-    private void Drain(Activation activation)
-    {
-        var outbox = activation.Core.Outbox;
-        while (activations.Contains(activation) && !outbox.IsEmpty)
-        {
-            var messages = outbox.Messages.ToArray();
-            var replies = outbox.Replies.ToArray();
-            var forwards = outbox.Forwards.ToArray();
-            var events = outbox.Events.ToArray();
-            var write = outbox.Write;
-            var verify = outbox.VerifyCurrent;
-            var checkPlacement = outbox.CheckPlacement;
-            var stop = outbox.Stop;
-            outbox.Clear();
+    /// <summary>Performs the activation's outbox through the same driver the grain uses (<see cref="ReplicaOutbox.DrainTo"/>).</summary>
+    private void Drain(Activation activation) => activation.Core.Outbox.DrainTo(activation.Host ??= new ActivationHost(this, activation));
 
+    /// <summary>This host's side of <see cref="IReplicaHost"/> for one activation.</summary>
+    private sealed class ActivationHost(LeaseHost host, Activation activation) : IReplicaHost
+    {
+        public bool Live => host.activations.Contains(activation);
+
+        public void Send(IReadOnlyList<RaftMessage> messages)
+        {
             foreach (var message in messages)
             {
-                world.Sim.Send(message);
-            }
-
-            foreach (var (ticket, reply) in replies)
-            {
-                if (activation.Calls.Remove(ticket, out var call))
-                {
-                    call.Reply(reply);
-                }
-            }
-
-            foreach (var forward in forwards)
-            {
-                if (activation.Calls.Remove(forward.Ticket, out var call))
-                {
-                    Forward(activation, forward, call);
-                }
-            }
-
-            foreach (var replicaEvent in events)
-            {
-                Trace($"a{activation.Number} event", replicaEvent);
-            }
-
-            if (stop is not null)
-            {
-                Deactivate(activation, stop);
-                return;
-            }
-
-            if (checkPlacement)
-            {
-                activation.Core.PlacementChecked(misplaced: false, LocalNow); // one silo per replica: always where it belongs
-            }
-
-            if (write is not null)
-            {
-                StartWrite(activation, write);
-            }
-
-            if (verify is { } checkId)
-            {
-                StartVerify(activation, checkId);
+                host.world.Sim.Send(message);
             }
         }
+
+        public void Reply(long ticket, ReplicaReply reply)
+        {
+            if (activation.Calls.Remove(ticket, out var call))
+            {
+                call.Reply(reply);
+            }
+        }
+
+        public void Forward(ForwardRequest forward)
+        {
+            if (activation.Calls.Remove(forward.Ticket, out var call))
+            {
+                host.Forward(activation, forward, call);
+            }
+        }
+
+        public void Report(ReplicaEvent replicaEvent) => host.Trace($"a{activation.Number} event", replicaEvent);
+
+        public void Stop(string reason) => host.Deactivate(activation, reason);
+
+        public void StartWrite(StorageWrite write) => host.StartWrite(activation, write);
+
+        public void StartVerify(long checkId) => host.StartVerify(activation, checkId);
+
+        // One silo per replica: always where it belongs.
+        public void CheckPlacement() => activation.Core.PlacementChecked(misplaced: false, host.LocalNow);
+
+        public void Move() => throw new InvalidOperationException("A replica that is never misplaced never moves.");
     }
 
     /// <summary>
@@ -537,6 +519,8 @@ internal sealed class LeaseHost(LeaseWorld world, int id) : ReplicaHost
         public long CheckedCommit { get; set; }
 
         public Dictionary<long, OpenCall> Calls { get; } = [];
+
+        public ActivationHost? Host { get; set; }
     }
 
     /// <summary>A client call waiting for its ticket: where its reply goes, and the session it renews (forwarded along with it).</summary>
