@@ -47,7 +47,7 @@ public static class LockServiceSiloBuilderExtensions
         builder.Services.AddSingleton<ReplicaMetrics>();
         builder.AddIncomingGrainCallFilter<SiloOnlyCallFilter>();
         builder.Services.AddSingleton<DrainView>();
-        builder.Services.AddSingleton<SiloArrivals>();
+        builder.Services.AddSingleton(_ => new SiloArrivals(TimeProvider.System));
         builder.AddPlacementDirector<ReplicaPlacementStrategy, ReplicaPlacementDirector>();
         builder.AddActivityPropagation(); // a client's trace (the SDK's acquire span) continues into the replica's request span
         builder.AddStartupTask(async (services, _) =>

@@ -26,10 +26,10 @@ public sealed partial class ReplicaGrain
             _group, _replica, _options.ReplicasPerGroup, drained.Eligible(active), members.Select(m => m.SiloAddress), drained);
         var here = GrainContext.Address.SiloAddress;
         var misplaced = _desiredSilo is not null && !_desiredSilo.Equals(here);
-        if (ServiceProvider.GetService(typeof(SiloArrivals)) is SiloArrivals arrivals)
+        if (here is not null && ServiceProvider.GetService(typeof(SiloArrivals)) is SiloArrivals arrivals)
         {
-            arrivals.Observe(active);
-            misplaced = misplaced && here is not null && !arrivals.TooSoonToMove(here, _desiredSilo!, _options.MoveInDelay);
+            arrivals.Observe(active, here);
+            misplaced = misplaced && !arrivals.TooSoonToMove(here, _desiredSilo!, _options.MoveInDelay);
         }
 
         Input(() => _core.PlacementChecked(misplaced, Now));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Orleans.Runtime;
 
 namespace LockService.Placement;
@@ -10,22 +11,34 @@ namespace LockService.Placement;
 /// settled silo waits until its home has been active for <see cref="LockServiceOptions.MoveInDelay"/>; when this
 /// silo is new as well (a cluster starting), every silo is, and replicas spread at once.
 /// </summary>
-public sealed class SiloArrivals(TimeProvider time)
+public sealed class SiloArrivals
 {
     private readonly Dictionary<SiloAddress, long> _firstSeen = [];
     private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly long _localSince;
 
-    public SiloArrivals()
-        : this(TimeProvider.System)
+    public SiloArrivals(TimeProvider time)
+        : this(time, DateTime.Now - Process.GetCurrentProcess().StartTime)
     {
     }
 
-    /// <summary>Records the silos now active (first sighting: now) and forgets the ones that left.</summary>
-    public void Observe(IReadOnlyCollection<SiloAddress> active)
+    /// <param name="localUptime">How long this silo's process has run: this silo counts as active since it started,
+    /// not since its first replica looked (a replica reactivated on a silo restarted 10 s earlier took the silo
+    /// for new, and moved onto its own just-returned home at once).</param>
+    internal SiloArrivals(TimeProvider time, TimeSpan localUptime)
     {
-        var now = time.GetTimestamp();
+        _time = time;
+        _localSince = time.GetTimestamp() - (long)(Math.Max(0, localUptime.TotalSeconds) * time.TimestampFrequency);
+    }
+
+    /// <summary>Records the silos now active (first sighting: now; this silo: its start) and forgets the ones that left.</summary>
+    public void Observe(IReadOnlyCollection<SiloAddress> active, SiloAddress local)
+    {
+        var now = _time.GetTimestamp();
         lock (_lock)
         {
+            _firstSeen.TryAdd(local, _localSince);
             foreach (var silo in active)
             {
                 _firstSeen.TryAdd(silo, now);
@@ -33,7 +46,7 @@ public sealed class SiloArrivals(TimeProvider time)
 
             if (_firstSeen.Count > active.Count)
             {
-                foreach (var gone in _firstSeen.Keys.Where(s => !active.Contains(s)).ToArray())
+                foreach (var gone in _firstSeen.Keys.Where(s => !active.Contains(s) && !s.Equals(local)).ToArray())
                 {
                     _firstSeen.Remove(gone);
                 }
@@ -46,7 +59,7 @@ public sealed class SiloArrivals(TimeProvider time)
     {
         lock (_lock)
         {
-            return _firstSeen.TryGetValue(silo, out var since) ? time.GetElapsedTime(since) : TimeSpan.Zero;
+            return _firstSeen.TryGetValue(silo, out var since) ? _time.GetElapsedTime(since) : TimeSpan.Zero;
         }
     }
 

@@ -16,17 +16,17 @@ public sealed class SiloArrivalsTests
     public void A_replica_on_a_settled_silo_waits_until_a_returning_silo_has_been_active_for_the_delay()
     {
         var time = new FakeTimeProvider();
-        var arrivals = new SiloArrivals(time);
         var (here, other, home) = (Silo(11_000), Silo(11_001), Silo(11_002));
-        arrivals.Observe([here, other]);
+        var arrivals = new SiloArrivals(time, localUptime: TimeSpan.Zero);
+        arrivals.Observe([here, other], here);
         time.Advance(TimeSpan.FromMinutes(1));
 
         var returned = Silo(11_002, generation: 2);
-        arrivals.Observe([here, other, returned]);
+        arrivals.Observe([here, other, returned], here);
         Assert.True(arrivals.TooSoonToMove(here, returned, Delay));
 
         time.Advance(Delay - TimeSpan.FromMilliseconds(1));
-        arrivals.Observe([here, other, returned]);
+        arrivals.Observe([here, other, returned], here);
         Assert.True(arrivals.TooSoonToMove(here, returned, Delay));
 
         time.Advance(TimeSpan.FromMilliseconds(1));
@@ -38,26 +38,36 @@ public sealed class SiloArrivalsTests
     public void When_this_silo_is_new_as_well_replicas_move_at_once()
     {
         var time = new FakeTimeProvider();
-        var arrivals = new SiloArrivals(time);
         var (first, second) = (Silo(11_000), Silo(11_001));
-        arrivals.Observe([first]);
-        time.Advance(TimeSpan.FromSeconds(1));
-        arrivals.Observe([first, second]);
+        var arrivals = new SiloArrivals(time, localUptime: TimeSpan.FromSeconds(1));
+        arrivals.Observe([first, second], first);
 
         Assert.False(arrivals.TooSoonToMove(first, second, Delay));
+    }
+
+    [Fact]
+    public void This_silo_counts_from_its_start_not_from_its_first_look()
+    {
+        // A replica reactivated on a silo that restarted 10 s ago looks for the first time as its home returns.
+        var time = new FakeTimeProvider();
+        var (here, home) = (Silo(11_000), Silo(11_001, generation: 2));
+        var arrivals = new SiloArrivals(time, localUptime: TimeSpan.FromSeconds(10));
+        arrivals.Observe([here, home], here);
+
+        Assert.True(arrivals.TooSoonToMove(here, home, Delay));
     }
 
     [Fact]
     public void A_silo_that_left_and_returns_counts_from_its_return()
     {
         var time = new FakeTimeProvider();
-        var arrivals = new SiloArrivals(time);
         var (here, away) = (Silo(11_000), Silo(11_001));
-        arrivals.Observe([here, away]);
+        var arrivals = new SiloArrivals(time, localUptime: TimeSpan.Zero);
+        arrivals.Observe([here, away], here);
         time.Advance(TimeSpan.FromMinutes(1));
 
-        arrivals.Observe([here]); // declared dead, then active again under the same address
-        arrivals.Observe([here, away]);
+        arrivals.Observe([here], here); // declared dead, then active again under the same address
+        arrivals.Observe([here, away], here);
 
         Assert.Equal(TimeSpan.Zero, arrivals.ActiveFor(away));
         Assert.True(arrivals.TooSoonToMove(here, away, Delay));
