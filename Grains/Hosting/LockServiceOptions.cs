@@ -70,7 +70,7 @@ public sealed class LockServiceOptions : IValidatableObject
     /// </summary>
     public TimeSpan MoveInDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>A replica's storage write or load that takes longer is logged as a warning with its size and duration.</summary>
+    /// <summary>A replica's storage write that takes longer is logged as a warning with its size and duration.</summary>
     public TimeSpan SlowStorageThreshold { get; set; } = TimeSpan.FromMilliseconds(250);
 
     [Required]

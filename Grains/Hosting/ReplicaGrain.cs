@@ -226,19 +226,15 @@ public sealed partial class ReplicaGrain(
 
     void IReplicaHost.Send(IReadOnlyList<RaftMessage> messages) => Send(messages);
 
-    void IReplicaHost.Reply(long ticket, ReplicaReply reply)
+    void IReplicaHost.Reply(long ticket, ReplicaReply reply) => Complete(ticket, new CoreAnswer(reply));
+
+    void IReplicaHost.Forward(ForwardRequest forward) => Complete(forward.Ticket, new CoreAnswer(null, forward.Leader));
+
+    private void Complete(long ticket, CoreAnswer answer)
     {
         if (_calls.Remove(ticket, out var call))
         {
-            call.TrySetResult(new CoreAnswer(reply));
-        }
-    }
-
-    void IReplicaHost.Forward(ForwardRequest forward)
-    {
-        if (_calls.Remove(forward.Ticket, out var call))
-        {
-            call.TrySetResult(new CoreAnswer(null, forward.Leader));
+            call.TrySetResult(answer);
         }
     }
 

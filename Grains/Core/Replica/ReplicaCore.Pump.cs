@@ -287,10 +287,7 @@ public sealed partial class ReplicaCore
 
     private void MaybeCompact()
     {
-        var sinceSnapshot = _appliedIndex - _snapshotIndex;
-        var every = (long)_options.SnapshotEveryEntries;
-        if (sinceSnapshot < Math.Max(1, every / 2) || (sinceSnapshot < every && !CrossedCompactionPoint(every)) ||
-            IsStopped || _writeInFlight is not null)
+        if (!CompactionDue() || IsStopped || _writeInFlight is not null)
         {
             return;
         }
@@ -310,9 +307,16 @@ public sealed partial class ReplicaCore
     /// time. All at once, on one storage account, they held the group's commits up (a 386 ms gap in a chaos run,
     /// every replica's compaction at the same index).
     /// </summary>
-    private bool CrossedCompactionPoint(long every)
+    private bool CompactionDue()
     {
+        var every = (long)_options.SnapshotEveryEntries;
+        var sinceSnapshot = _appliedIndex - _snapshotIndex;
+        if (sinceSnapshot >= every)
+        {
+            return true;
+        }
+
         var phase = every - (_raft.Config.Id * every / _raft.Config.Voters.Count); // in 1..every: keeps the sums positive
-        return (_appliedIndex + phase) / every > (_snapshotIndex + phase) / every;
+        return sinceSnapshot >= Math.Max(1, every / 2) && (_appliedIndex + phase) / every > (_snapshotIndex + phase) / every;
     }
 }

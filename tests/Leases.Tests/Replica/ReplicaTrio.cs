@@ -116,35 +116,44 @@ internal sealed class ReplicaTrio
         }
     }
 
+    /// <summary>Performs a core's outbox through the service's own driver; writes and checks succeed at once.</summary>
     private bool Perform(int id, ReplicaCore core)
     {
-        var outbox = core.Outbox;
-        var worked = !outbox.IsEmpty;
-        Events.AddRange(outbox.Events.Select(e => (id, e)));
-        foreach (var (ticket, reply) in outbox.Replies)
-        {
-            Replies[ticket] = reply;
-        }
-
-        Forwards.AddRange(outbox.Forwards);
-        foreach (var message in outbox.Messages)
-        {
-            _inFlight.Enqueue(message);
-        }
-
-        var write = outbox.Write;
-        var verify = outbox.VerifyCurrent;
-        outbox.Clear();
-        if (write is not null)
-        {
-            core.WriteFinished(write.WriteId, Now);
-        }
-
-        if (verify is { } check)
-        {
-            core.CurrentVerified(check, current: true, Now);
-        }
-
+        var worked = !core.Outbox.IsEmpty;
+        core.Outbox.DrainTo(new TrioHost(this, id, core));
         return worked;
+    }
+
+    private sealed class TrioHost(ReplicaTrio trio, int id, ReplicaCore core) : IReplicaHost
+    {
+        public bool Live => true;
+
+        public void Send(IReadOnlyList<RaftMessage> messages)
+        {
+            foreach (var message in messages)
+            {
+                trio._inFlight.Enqueue(message);
+            }
+        }
+
+        public void Reply(long ticket, ReplicaReply reply) => trio.Replies[ticket] = reply;
+
+        public void Forward(ForwardRequest forward) => trio.Forwards.Add(forward);
+
+        public void Report(ReplicaEvent replicaEvent) => trio.Events.Add((id, replicaEvent));
+
+        public void Stop(string reason)
+        {
+        }
+
+        public void StartWrite(StorageWrite write) => core.WriteFinished(write.WriteId, trio.Now);
+
+        public void StartVerify(long checkId) => core.CurrentVerified(checkId, current: true, trio.Now);
+
+        public void CheckPlacement() => core.PlacementChecked(misplaced: false, trio.Now);
+
+        public void Move()
+        {
+        }
     }
 }
