@@ -19,6 +19,13 @@ namespace LockService.Storage;
 /// ran past it is shadowed from k on; rows past the meta row's LastIndex are leftovers of a truncated suffix, ignored
 /// and deleted by the next append over them. Rows entirely below FirstIndex go after a snapshot, in the background.
 /// </para>
+/// <para>
+/// A small append goes into the log's last row: the row is rewritten with its entries and the new ones (up to
+/// <see cref="PackedRowEntries"/> entries and <see cref="PackedRowBytes"/>), still one row and the meta row per
+/// transaction. A busy log appends one or two entries at a time, and a row per append left tens of thousands of rows
+/// per replica: every snapshot then deleted thousands, and the emulator, which saves its whole database every few
+/// seconds, stalled every replica's writes for 300-500 ms each time (docs/RELIABILITY.md, cause 20).
+/// </para>
 /// </summary>
 public sealed class ReplicaStore
 {
@@ -42,6 +49,10 @@ public sealed class ReplicaStore
     /// never falls behind the rows a busy log writes.</summary>
     private const int CleanUpBacklogRows = 10_000;
 
+    /// <summary>Most bytes (length prefixes included) of a row that appends rewrite: small enough that rewriting it
+    /// costs an append little next to the transaction itself.</summary>
+    internal const int PackedRowBytes = 16 * 1024;
+
     /// <summary>Largest encoded entry a row can hold.</summary>
     public const int MaxEntryBytes = LogRow.MaxPayloadBytes - LogRow.LengthPrefixBytes;
 
@@ -52,6 +63,10 @@ public sealed class ReplicaStore
 
     // Every log row in storage, by first index (live, shadowed, leftover, or waiting for clean-up).
     private readonly SortedList<long, LogRow> _rows = [];
+    // The row holding the log's last entry, when an append may still pack into it: its first index and its entries up
+    // to LastIndex (copies, the caller's buffers are not ours to keep). Empty when unknown or full.
+    private long _tailFirst;
+    private readonly List<byte[]> _tail = [];
     private ETag _metaETag;
     private Task _cleanUp = Task.CompletedTask;
     private Meta _meta;
@@ -87,6 +102,9 @@ public sealed class ReplicaStore
 
     /// <summary>Most entries packed into one row (tests lower it to make a batch span rows and transactions).</summary>
     internal int MaxEntriesPerRow { get; set; } = 4096;
+
+    /// <summary>Most entries an append packs into the log's last row (tests set 0 to give every append its own row).</summary>
+    internal int PackedRowEntries { get; set; } = 64;
 
     /// <summary>Most log rows written in one transaction (tests lower it).</summary>
     internal int MaxRowsPerTransaction { get; set; } = MaxActionsPerTransaction - 1;
@@ -139,8 +157,12 @@ public sealed class ReplicaStore
             return;
         }
 
-        // Rows that start at or after the append point hold the suffix it replaces: they go first.
-        var stale = new Queue<long>(_rows.Keys.Where(first => first > firstNewIndex));
+        // An append that packs into the last row is an append at that row's start, of its kept entries and the new ones.
+        var (start, batch) = PackIntoTail(firstNewIndex, entries);
+        _tail.Clear(); // unknown until a write lands: a failed one may or may not have replaced the row
+
+        // Rows that start after the append point hold the suffix it replaces (one starting at it is rewritten): they go.
+        var stale = new Queue<long>(RowsAfter(start));
         while (stale.Count > MaxActionsPerTransaction - 2)
         {
             var deletes = new List<TableTransactionAction>();
@@ -150,26 +172,28 @@ public sealed class ReplicaStore
             }
 
             // A shorter log is a state the replica can restart from: the entries it drops were being replaced.
-            await CommitAsync(deletes, _meta with { LastIndex = firstNewIndex - 1 }, cancellationToken);
+            await CommitAsync(deletes, _meta with { LastIndex = start - 1 }, cancellationToken);
         }
 
-        var next = firstNewIndex;
+        var next = start;
         var position = 0;
-        while (position < entries.Count)
+        var lastRow = (First: 0L, Position: 0, Count: 0);
+        while (position < batch.Count)
         {
             var actions = new List<TableTransactionAction>();
             var deletes = stale.Count; // room kept for them: they go into this transaction, after its rows
             var transactionBytes = 0;
             var rows = 0;
-            while (position < entries.Count && rows < MaxRowsPerTransaction && actions.Count + deletes < MaxActionsPerTransaction - 1)
+            while (position < batch.Count && rows < MaxRowsPerTransaction && actions.Count + deletes < MaxActionsPerTransaction - 1)
             {
-                var (count, bytes) = RowExtent(entries, position, MaxTransactionBytes - transactionBytes);
+                var (count, bytes) = RowExtent(batch, position, MaxTransactionBytes - transactionBytes);
                 if (count == 0)
                 {
                     break; // the next entry does not fit this transaction
                 }
 
-                var row = LogRow.ToEntity(_partition, next, entries, position, count);
+                var row = LogRow.ToEntity(_partition, next, batch, position, count);
+                lastRow = (next, position, count);
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, row));
                 transactionBytes += bytes;
                 rows++;
@@ -188,10 +212,75 @@ public sealed class ReplicaStore
                 }
             }
 
-            var last = position == entries.Count;
+            var last = position == batch.Count;
             var meta = _meta with { LastIndex = next - 1, HardState = last && hardState is not null ? hardState : _meta.HardState };
             await CommitAsync(actions, meta, cancellationToken);
         }
+
+        if (lastRow.Count < PackedRowEntries)
+        {
+            _tailFirst = lastRow.First;
+            for (var i = lastRow.Position; i < lastRow.Position + lastRow.Count; i++)
+            {
+                _tail.Add(batch[i].ToArray());
+            }
+        }
+    }
+
+    /// <summary>
+    /// The append to make for one at <paramref name="firstNewIndex"/>: into the log's last row when that row starts
+    /// inside the live log before the append point and the result stays one small row in one transaction (so no
+    /// write in between can leave the log shorter than what was already stored); otherwise as given.
+    /// </summary>
+    private (long Start, IReadOnlyList<ReadOnlyMemory<byte>> Batch) PackIntoTail(long firstNewIndex, IReadOnlyList<ReadOnlyMemory<byte>> entries)
+    {
+        var kept = firstNewIndex - _tailFirst;
+        var packable = _tail.Count > 0
+            && _tailFirst >= _meta.FirstIndex
+            && _tailFirst + _tail.Count - 1 == _meta.LastIndex
+            && kept > 0 && kept <= _tail.Count
+            && kept + entries.Count <= Math.Min(PackedRowEntries, MaxEntriesPerRow)
+            && RowsAfter(_tailFirst).Count <= MaxActionsPerTransaction - 2;
+        if (!packable)
+        {
+            return (firstNewIndex, entries);
+        }
+
+        var bytes = 0L;
+        var batch = new List<ReadOnlyMemory<byte>>((int)kept + entries.Count);
+        for (var i = 0; i < kept; i++)
+        {
+            batch.Add(_tail[i]);
+            bytes += LogRow.LengthPrefixBytes + _tail[i].Length;
+        }
+
+        foreach (var entry in entries)
+        {
+            batch.Add(entry);
+            bytes += LogRow.LengthPrefixBytes + entry.Length;
+        }
+
+        return bytes <= PackedRowBytes ? (_tailFirst, batch) : (firstNewIndex, entries);
+    }
+
+    /// <summary>The first indexes of the rows that start after <paramref name="first"/>, in order (the last few rows at
+    /// most, as a rule: only a truncated suffix leaves rows past the log's end).</summary>
+    private List<long> RowsAfter(long first)
+    {
+        var keys = _rows.Keys;
+        var from = keys.Count;
+        while (from > 0 && keys[from - 1] > first)
+        {
+            from--;
+        }
+
+        var after = new List<long>(keys.Count - from);
+        for (var i = from; i < keys.Count; i++)
+        {
+            after.Add(keys[i]);
+        }
+
+        return after;
     }
 
     /// <summary>How many entries from <paramref name="position"/> make the next row, within <paramref name="budget"/> bytes.</summary>
@@ -293,6 +382,11 @@ public sealed class ReplicaStore
         {
             await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
             throw;
+        }
+
+        if (discardLog || _tailFirst < meta.FirstIndex)
+        {
+            _tail.Clear(); // the row is (partly) covered now: the next append starts a row of its own
         }
 
         // One clean-up at a time, each after the previous one: they are background work.
@@ -438,6 +532,12 @@ public sealed class ReplicaStore
             for (var index = expected; index <= end; index++)
             {
                 entries.Add(held[(int)(index - row.FirstIndex)]);
+            }
+
+            if (end == _meta.LastIndex && row.FirstIndex >= _meta.FirstIndex && end - row.FirstIndex + 1 < PackedRowEntries)
+            {
+                _tailFirst = row.FirstIndex;
+                _tail.AddRange(held.Take((int)(end - row.FirstIndex + 1)));
             }
 
             expected = end + 1;

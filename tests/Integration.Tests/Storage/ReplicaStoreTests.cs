@@ -212,6 +212,7 @@ public sealed class ReplicaStoreTests(AzuriteFixture azurite)
     public async Task An_append_inside_a_packed_row_shadows_the_rest_of_it()
     {
         var (store, _) = await Open();
+        store.PackedRowEntries = 0; // each append its own row, as large appends are
         await store.SaveAsync(null, 1, Entries("a", "b", "c", "d", "e"), Ct);
         await store.SaveAsync(null, 3, Entries("x", "y"), Ct);   // rows start at 1 and 3
         await store.SaveAsync(null, 2, Entries("p", "q", "r", "s", "t"), Ct); // starts at 2: the row at 3 is stale
@@ -263,6 +264,7 @@ public sealed class ReplicaStoreTests(AzuriteFixture azurite)
     public async Task Compaction_deletes_the_rows_a_snapshot_covers_and_keeps_one_it_covers_in_part()
     {
         var (store, _) = await Open();
+        store.PackedRowEntries = 0;
         await store.SaveAsync(null, 1, Entries("a", "b"), Ct);
         await store.SaveAsync(null, 3, Entries("c", "d"), Ct);
         await store.SaveSnapshotAsync(3, 1, [42], null, cancellationToken: Ct);
@@ -289,6 +291,93 @@ public sealed class ReplicaStoreTests(AzuriteFixture azurite)
         // One transaction of 100 deletes held every other write on a one-threaded Azurite behind it.
         Assert.Equal([ReplicaStore.CleanUpRowsPerTransaction, ReplicaStore.CleanUpRowsPerTransaction, 45 - (2 * ReplicaStore.CleanUpRowsPerTransaction)], deletes);
         Assert.Equal(0, await LogRowCount());
+    }
+
+    [Fact]
+    public async Task Small_appends_pack_into_the_last_row_until_it_is_full()
+    {
+        var (store, _) = await Open();
+        var values = Enumerable.Range(0, 100).Select(i => $"entry-{i}").ToArray();
+        for (var i = 0; i < values.Length; i++)
+        {
+            await store.SaveAsync([(byte)i], i + 1, Entries(values[i]), Ct);
+        }
+
+        Assert.Equal(100, store.Transactions); // still one transaction an append
+        Assert.Equal(2, await LogRowCount()); // 64 entries, then 36: not 100 rows
+        var (_, state) = await Open();
+        Assert.Equal(values, Texts(state));
+        Assert.Equal([99], state.HardState);
+    }
+
+    [Fact]
+    public async Task An_append_inside_the_last_row_rewrites_it_without_the_suffix_it_replaces()
+    {
+        var (store, _) = await Open();
+        await store.SaveAsync(null, 1, Entries("a", "b", "c", "d"), Ct);
+        await store.SaveAsync(null, 3, Entries("x"), Ct);
+        await store.SaveAsync(null, 4, Entries("y"), Ct);
+
+        var (_, state) = await Open();
+        Assert.Equal(["a", "b", "x", "y"], Texts(state));
+        Assert.Equal(1, await LogRowCount());
+    }
+
+    [Fact]
+    public async Task A_reopened_log_packs_into_the_row_it_loaded()
+    {
+        var (first, _) = await Open();
+        await first.SaveAsync(null, 1, Entries("a", "b"), Ct);
+
+        var (second, _) = await Open();
+        await second.SaveAsync(null, 3, Entries("c"), Ct);
+
+        var (_, state) = await Open();
+        Assert.Equal(["a", "b", "c"], Texts(state));
+        Assert.Equal(1, await LogRowCount());
+    }
+
+    [Fact]
+    public async Task A_packed_append_deletes_rows_a_torn_truncation_left_past_the_end()
+    {
+        var (store, _) = await Open();
+        store.MaxEntriesPerRow = 1;
+        store.PackedRowEntries = 0;
+        var values = Enumerable.Range(0, 150).Select(i => $"v{i}").ToArray();
+        await store.SaveAsync(null, 1, Entries(values), Ct); // 150 rows in transactions 1 and 2
+        store.BeforeTransaction = n =>
+        {
+            if (n == 4)
+            {
+                throw new IOException("injected: the silo died after the truncation's first transaction");
+            }
+        };
+        await Assert.ThrowsAsync<IOException>(() => store.SaveAsync(null, 2, Entries("x"), Ct)); // 3 deleted 99 rows
+        Assert.Equal(51, await LogRowCount()); // row 1, and rows 101..150 past the log's end (1)
+
+        var (reopened, loaded) = await Open();
+        Assert.Equal(["v0"], Texts(loaded));
+        await reopened.SaveAsync(null, 2, Entries("y"), Ct);
+
+        var (_, state) = await Open();
+        Assert.Equal(["v0", "y"], Texts(state));
+        Assert.Equal(1, await LogRowCount());
+    }
+
+    [Fact]
+    public async Task After_a_snapshot_covers_the_last_row_the_next_append_starts_a_row()
+    {
+        var (store, _) = await Open();
+        await store.SaveAsync(null, 1, Entries("a"), Ct);
+        await store.SaveAsync(null, 2, Entries("b"), Ct);
+        await store.SaveSnapshotAsync(2, 1, [42], null, cancellationToken: Ct);
+        await store.SaveAsync(null, 3, Entries("c"), Ct);
+        await store.CleanUp;
+
+        Assert.Equal(1, await LogRowCount()); // the packed row 1..2 went with the snapshot; c has a row of its own
+        var (_, state) = await Open();
+        Assert.Equal(3, state.FirstIndex);
+        Assert.Equal(["c"], Texts(state));
     }
 
     [Fact]
