@@ -230,7 +230,8 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
     /// a leader paused just after the follower heard from it costs no more than a probe period. A wait poll the leader
     /// holds (<paramref name="callTimeout"/> beyond <see cref="LockClientOptions.CallTimeout"/>) is expected to stay
     /// silent: once a follower vouches for its leader, the next probe waits a quarter of the call timeout again, about a
-    /// follower's election timeout, before which no follower names anyone new.
+    /// follower's election timeout, before which no follower names anyone new. A probe that outlives its probe period is
+    /// listened to until the call ends: a new leader holds a wait poll too, and answers the one it holds when it grants.
     /// </summary>
     /// <remarks>
     /// Within <see cref="HedgeFor"/> of a failover (a replica went silent and another was found to lead), the same call
@@ -252,6 +253,32 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
             ? TimeProviderTasks.FirstSucceeded(direct, call(channel.ViaAnotherGateway, replica))
             : direct;
         Task<T>? forwarded = null;
+
+        // The first answer as leader from a forward or from a probe that outlived its probe period. A new leader holds
+        // a wait poll like any other, so a probe that reached it looks silent; when it then grants the lock, that probe
+        // is the call it answers, and dropping it left the lock granted to a waiter that did not know (1.4 s in one
+        // chaos run) until a later call came by.
+        var accepted = new TaskCompletionSource<(T Reply, int Replica)>(); // synchronous continuations: the simulator runs this code on one thread
+        Task<T>? acceptedReply = null;
+        void Accept(Task<T> alternative, int from)
+        {
+            acceptedReply ??= accepted.Task.ContinueWith(
+                static t => t.Result.Reply, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            alternative.ContinueWith(
+                t =>
+                {
+                    if (t.IsCompletedSuccessfully && StatusAndHint(t.Result).Status != ReplyStatus.NotLeader)
+                    {
+                        accepted.TrySetResult((t.Result, from));
+                    }
+                    else
+                    {
+                        _ = t.Exception; // observed: a failed alternative is no news
+                    }
+                },
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
         var started = time.GetTimestamp();
         var deadline = started + (long)(callTimeout.TotalSeconds * time.TimestampFrequency);
 
@@ -269,19 +296,18 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                 throw new TimeoutException($"Replica {LockGroups.ReplicaKey(group, replica)} did not answer within {callTimeout}.");
             }
 
-            var answer = forwarded is null
-                ? primary
-                : TimeProviderTasks.PrimaryOrAccepted(primary, forwarded, static r => StatusAndHint(r).Status != ReplyStatus.NotLeader);
+            var answer = acceptedReply is null ? primary : TimeProviderTasks.PrimaryOrAccepted(primary, acceptedReply, static _ => true);
             try
             {
                 var reply = await answer.WithTimeout(remaining < probeDelay ? remaining : probeDelay, time, cancellationToken).ConfigureAwait(false);
-                if (!direct.IsCompleted && time.GetElapsedTime(started) > pathBrokenAfter)
+                var from = accepted.Task.IsCompletedSuccessfully && ReferenceEquals(accepted.Task.Result.Reply, reply) ? accepted.Task.Result.Replica : replica;
+                if (from == replica && !direct.IsCompleted && time.GetElapsedTime(started) > pathBrokenAfter)
                 {
                     // The replica answered through a follower while the direct call still hangs: the path is broken.
                     SuspectDirectPath(group, replica, "it answered through a follower");
                 }
 
-                return (reply, replica);
+                return (reply, from);
             }
             catch (TimeoutException) when (!answer.IsCompleted)
             {
@@ -299,10 +325,12 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
 
             probeTarget = (probeTarget + 1) % replicas == replica ? (probeTarget + 2) % replicas : (probeTarget + 1) % replicas;
             var vouched = false;
+            Task<T>? probing = null;
             try
             {
                 // Not through the gateway the silent call took: that silo may be the one paused (see ViaAnotherGateway).
-                var probe = await call(channel.ViaAnotherGateway, probeTarget).WithTimeout(probeDelay, time, cancellationToken).ConfigureAwait(false);
+                probing = call(channel.ViaAnotherGateway, probeTarget);
+                var probe = await probing.WithTimeout(probeDelay, time, cancellationToken).ConfigureAwait(false);
                 var (status, hint) = StatusAndHint(probe);
                 Log.Probed(logger, LockGroups.ReplicaKey(group, replica), LockGroups.ReplicaKey(group, probeTarget), status, hint);
                 if (status != ReplyStatus.NotLeader)
@@ -327,11 +355,17 @@ internal sealed class ReplicaRouter(IReplicaChannel channel, LockClientOptions o
                     // off while the leader is fine; the follower reaches the leader silo to silo.
                     Log.AskedToForward(logger, LockGroups.ReplicaKey(group, probeTarget), LockGroups.ReplicaKey(group, replica));
                     forwarded = call(channel.ViaAnotherGateway.ViaFollower, probeTarget);
+                    Accept(forwarded, replica); // answered by the silent replica, through the follower
                 }
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is TimeoutException or ReplicaFailedException)
             {
-                // No news from this replica either; keep waiting for the first one and probe another.
+                // No news from this replica yet; keep waiting for the first one (and for this probe: see Accept), and
+                // probe another.
+                if (probing is { IsCompleted: false })
+                {
+                    Accept(probing, probeTarget);
+                }
             }
 
             // Probes of a held poll that a follower just vouched for cost a request on a follower each and find nothing

@@ -216,6 +216,40 @@ public sealed class ReplicaRouterTests
     }
 
     [Fact]
+    public async Task A_probe_that_a_new_leader_holds_as_a_wait_poll_is_the_call_its_grant_answers()
+    {
+        // The leader's silo is paused with a wait poll in flight, and this client cannot reach the other follower
+        // either. Replica 2 is elected 300 ms in and holds every poll of the wait, as a leader does, until the lock frees
+        // at 1,000 ms, when it answers them all; a poll after that is answered at once. Its probe at 625 ms outlives
+        // its 125 ms probe period: dropped, the client learned of its grant only at its next probe of replica 2 (1,125
+        // ms), and meanwhile held a lock it did not know of.
+        var router = new ReplicaRouter(new OrleansReplicaChannel(_grains), new LockClientOptions { CallTimeout = TimeSpan.FromSeconds(1) }, _time, NullLogger.Instance);
+        var started = _time.GetTimestamp();
+        var freed = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _grains.Replicas[0][0].Behaviour = FakeReplica.Hangs();
+        _grains.Replicas[0][1].Behaviour = FakeReplica.Hangs();
+        _grains.Replicas[0][2].Behaviour = () =>
+            _time.GetElapsedTime(started) < TimeSpan.FromMilliseconds(300) ? FakeReplica.NotLeader(0)() : freed.Task;
+        _grains.Replicas[0][2].WhenForwarded = FakeReplica.Hangs();
+
+        var call = router.AcquireAsync(0, new AcquireRequest(new RequestId(Guid.NewGuid(), 1), Guid.NewGuid(), "x", LockMode.Exclusive, 30_000, 1000), Ct);
+        for (var i = 0; i < 400 && !call.IsCompleted; i++)
+        {
+            await Task.Delay(1, Ct);
+            _time.Advance(TimeSpan.FromMilliseconds(5));
+            if (_time.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(1000))
+            {
+                freed.TrySetResult(ReplyStatus.Ok);
+            }
+        }
+
+        Assert.Equal(ReplyStatus.Granted, (await call).Status);
+        var took = _time.GetElapsedTime(started);
+        Assert.True(took <= TimeSpan.FromMilliseconds(1010), $"took {took} of fake time; the grant was at 1,000 ms");
+        Assert.Equal(2, router.LeaderGuess(0));
+    }
+
+    [Fact]
     public async Task After_a_silent_leader_the_new_leader_is_called_through_another_gateway_as_well()
     {
         // The leader's silo is paused, and it is also this client's gateway for replica 2's grain: direct calls to
