@@ -14,6 +14,15 @@ public interface IReplicaPeerGrain : IGrainWithStringKey
     [OneWay, SiloOnly, Alias("Deliver")]
     Task Deliver(byte[] batch);
 
+    /// <summary>
+    /// Nothing but a round trip: it refreshes where the caller's silo thinks this replica lives. Unlike a one-way
+    /// call, a request that reaches a replica's old silo after the replica moved comes back with the new address; with
+    /// <paramref name="reachBack"/>, this replica then does the same toward the caller (a replica that just moved asks
+    /// its peers so, since their silos still hold its old address).
+    /// </summary>
+    [SiloOnly, Alias("Touch")]
+    Task Touch(int from, bool reachBack);
+
     /// <summary>Activates the replica (the directory wakes every replica at start-up) and reports its view.</summary>
     [Alias("Status")]
     Task<ReplicaStatus> Status();

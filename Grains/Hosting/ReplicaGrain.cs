@@ -44,6 +44,7 @@ public sealed partial class ReplicaGrain(
     private IReplicaPeerGrain[] _peers = [];
     private long _nextTicket;
     private int _ticksSinceAddressesWarmed = int.MaxValue / 2;
+    private bool _peersReachedBack;
 
     private TimeSpan Now => Stopwatch.GetElapsedTime(_startTimestamp);
 
@@ -119,40 +120,58 @@ public sealed partial class ReplicaGrain(
         if (++_ticksSinceAddressesWarmed >= Math.Max(1, (int)(AddressWarmPeriod / _options.TickInterval)))
         {
             _ticksSinceAddressesWarmed = 0;
-            WarmPeerAddresses();
+            WarmPeerAddresses(reachBack: !_peersReachedBack); // the first, at activation: this replica may have moved
+            _peersReachedBack = true;
         }
 
         return Task.CompletedTask;
     }
 
-    /// <summary>How often each replica sends every peer an empty batch (<see cref="WarmPeerAddresses"/>).</summary>
+    /// <summary>How often each replica makes a round trip to every peer (<see cref="WarmPeerAddresses"/>).</summary>
     internal static readonly TimeSpan AddressWarmPeriod = TimeSpan.FromSeconds(2);
-
-    private static readonly byte[] EmptyBatch = RaftCodec.EncodeMessages([]);
 
     /// <summary>
     /// Followers talk only to their leader, so a silo may never have looked up where its follower's fellow follower
     /// lives, until the leader dies and they must vote. That first lookup goes to the replica directory's owner of
     /// the grain's range; if the owner is the paused leader's silo, it waits until membership declares that silo
     /// dead (3–4 s), and so does the election (seen in the chaos runs: the vote went through 0.1 s after the
-    /// declaration). An empty batch to every peer now and then keeps each peer's address in this silo's cache.
+    /// declaration). A round trip to every peer now and then keeps each peer's address in this silo's cache, and
+    /// current: after a peer moved, the one-way empty batches this used to send reached its old silo, which passed
+    /// them on but could not correct the sender, so a silo kept the old address; when that old silo was the one
+    /// paused next, votes to the moved replica waited for the death declaration (3.5 s in a chaos run), while a
+    /// request comes back with the new address (<see cref="IReplicaPeerGrain.Touch"/>).
     /// </summary>
-    private void WarmPeerAddresses()
+    private void WarmPeerAddresses(bool reachBack = false)
     {
         for (var peer = 0; peer < _peers.Length; peer++)
         {
             if (peer != _replica)
             {
-                try
-                {
-                    _ = _peers[peer].Deliver(EmptyBatch);
-                }
-                catch (Exception e)
-                {
-                    logger.LogDebug(e, "Replica {ReplicaKey}: address warm-up of replica {Peer} failed", _key, peer);
-                }
+                _ = TouchAsync(peer, reachBack);
             }
         }
+    }
+
+    private async Task TouchAsync(int peer, bool reachBack)
+    {
+        try
+        {
+            await _peers[peer].Touch(_replica, reachBack);
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "Replica {ReplicaKey}: address warm-up of replica {Peer} failed", _key, peer);
+        }
+    }
+
+    public Task Touch(int from, bool reachBack)
+    {
+        if (reachBack && from >= 0 && from < _peers.Length && from != _replica)
+        {
+            _ = TouchAsync(from, reachBack: false);
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task Deliver(byte[] batch)
@@ -170,7 +189,7 @@ public sealed partial class ReplicaGrain(
             return Task.CompletedTask;
         }
 
-        if (messages.Count > 0) // an empty batch only warms this replica's address in the sender's silo
+        if (messages.Count > 0) // an empty batch (address warm-ups of older builds) carries no message
         {
             Input(() => _core.Receive(messages, Now));
         }

@@ -51,6 +51,16 @@ public sealed class SiloOnlyTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_client_cannot_make_replicas_call_each_other()
+    {
+        await using var cluster = await LockServiceCluster.StartAsync(azurite);
+        await cluster.WaitForLeaderAsync();
+
+        // A reach-back makes the replica call its peer: from a client, a lever for traffic between silos.
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => cluster.Replica(0, 0).Touch(1, reachBack: true));
+    }
+
+    [Fact]
     public async Task A_client_cannot_rewrite_the_topology_and_gets_a_typed_refusal()
     {
         await using var cluster = await LockServiceCluster.StartAsync(azurite);
