@@ -22,7 +22,8 @@ internal sealed class AzuriteControl : IAsyncDisposable
 
     public static async Task<AzuriteControl> StartAsync(string dataDirectory, CancellationToken cancellationToken)
     {
-        var azurite = new AzuriteControl(dataDirectory, AzuriteScript.FreePort(), AzuriteScript.FreePort(), AzuriteScript.FreePort());
+        var ports = AzuriteScript.FreePorts(3);
+        var azurite = new AzuriteControl(dataDirectory, ports[0], ports[1], ports[2]);
         await azurite.StartAsync(cancellationToken);
         return azurite;
     }

@@ -17,8 +17,8 @@ public static class AzuriteScript
     /// <returns>The PID (for <see cref="StopAsync"/>) and the connection string.</returns>
     public static async Task<(string Pid, string ConnectionString)> StartAsync(string dataDirectory = "memory", CancellationToken cancellationToken = default)
     {
-        int blob = FreePort(), queue = FreePort(), table = FreePort();
-        return await StartAsync(dataDirectory, blob, queue, table, cancellationToken);
+        var ports = FreePorts(3);
+        return await StartAsync(dataDirectory, ports[0], ports[1], ports[2], cancellationToken);
     }
 
     /// <summary>Starts an Azurite on the given ports (for example to restart one where it ran before).</summary>
@@ -47,12 +47,29 @@ public static class AzuriteScript
         $"QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" +
         $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
 
-    /// <summary>A TCP port free on 127.0.0.1 right now.</summary>
-    public static int FreePort()
+    /// <summary>
+    /// <paramref name="count"/> distinct TCP ports free on 127.0.0.1 right now. Every listener is held until all are
+    /// chosen: ports asked for one at a time can come back twice (Azurite then fails to start on a port it was given
+    /// for two services).
+    /// </summary>
+    public static int[] FreePorts(int count)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = new List<TcpListener>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listeners.Add(listener);
+                listener.Start();
+            }
+
+            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
     }
 
     /// <summary>The repository root: the first folder above <paramref name="start"/> (default: this assembly's) holding LockService.sln.</summary>

@@ -114,7 +114,7 @@ public sealed partial class SiloProcessCluster : IAsyncDisposable
         _options = options;
         _siloDll = siloDll;
         LogDirectory = logDirectory;
-        var ports = FreePorts(3 * options.Silos);
+        var ports = AzuriteScript.FreePorts(3 * options.Silos);
         Silos = [.. Enumerable.Range(0, options.Silos).Select(i =>
             new SiloProcess(i, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2], Path.Combine(logDirectory, $"silo-{i}.log")))];
     }
@@ -393,20 +393,6 @@ public sealed partial class SiloProcessCluster : IAsyncDisposable
 
             await Task.Delay(100, cancellationToken);
         }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        // Hold every listener until all are chosen, so no port is handed out twice.
-        var listeners = Enumerable.Range(0, count).Select(_ =>
-        {
-            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            return listener;
-        }).ToList();
-        var ports = listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 
     [GeneratedRegex(@"^S?[0-9.]+:(\d+)")]

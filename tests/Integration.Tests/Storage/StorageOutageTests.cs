@@ -16,7 +16,8 @@ public sealed class StorageOutageTests
     [Fact]
     public async Task An_activation_waits_for_storage_to_come_up_and_then_loads()
     {
-        int blob = AzuriteScript.FreePort(), queue = AzuriteScript.FreePort(), table = AzuriteScript.FreePort();
+        var ports = AzuriteScript.FreePorts(3);
+        int blob = ports[0], queue = ports[1], table = ports[2];
         var options = new LockServiceOptions { StorageConnectionString = AzuriteScript.ConnectionString(blob, queue, table), StorageTimeout = TimeSpan.FromSeconds(2) };
         var storage = new LockServiceStorage(Options.Create(options));
         var (log, snapshots) = storage.ForReplica(0);
