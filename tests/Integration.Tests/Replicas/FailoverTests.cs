@@ -1,5 +1,6 @@
 using LockService.Client;
 using LockService.Hosting;
+using LockService.Integration.Tests.Client;
 using LockService.Integration.Tests.Infrastructure;
 using LockService.Protocol;
 using Orleans.TestingHost;
@@ -43,6 +44,64 @@ public sealed class FailoverTests(AzuriteFixture azurite)
 
         var again = await locks.TryAcquireAsync("before-0", cancellationToken: Ct);
         Assert.Null(again); // still held: no second holder after failover
+    }
+
+    [Theory]
+    [InlineData(5, true)]
+    [InlineData(3, false)]
+    public async Task A_group_cut_off_from_its_leaders_silo_and_a_followers_elects_among_the_others_only_with_five_replicas(int replicas, bool survives)
+    {
+        var partition = new RaftPartition();
+        await using var cluster = await LockServiceCluster.StartAsync(azurite, silos: replicas, replicasPerGroup: replicas, silo: partition.AddTo);
+        await cluster.WaitForSpreadAsync();
+        await cluster.WaitForLeaderAsync();
+        var locks = cluster.LockClient;
+        var held = new List<LockHandle>();
+        for (var i = 0; i < 3; i++)
+        {
+            held.Add(await locks.AcquireAsync($"before-{i}", TimeSpan.FromSeconds(10), cancellationToken: Ct));
+        }
+
+        // One replica per silo; cutting two silos off takes two replicas from the group while their silos live on, so
+        // nothing is reactivated elsewhere: the others must manage alone, which a majority of five can and one of three cannot.
+        var leader = await cluster.WaitForLeaderAsync();
+        var statuses = await cluster.WaitForSpreadAsync();
+        var follower = statuses.First(s => s.ReplicaKey != leader.ReplicaKey);
+        var others = statuses.Where(s => s.ReplicaKey != leader.ReplicaKey && s.ReplicaKey != follower.ReplicaKey).ToDictionary(s => s.ReplicaKey, s => s.ActivationId);
+        partition.Isolate(leader.Silo, follower.Silo);
+
+        if (!survives)
+        {
+            // Elections take 0.3–0.6 s; in 5 s none can find a majority, and no grant can commit.
+            await Assert.ThrowsAsync<TimeoutException>(() => cluster.WaitForLeaderAsync(timeout: TimeSpan.FromSeconds(5), afterTerm: leader.Term));
+            using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            giveUp.CancelAfter(TimeSpan.FromSeconds(3));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => locks.TryAcquireAsync("during", cancellationToken: giveUp.Token));
+            return;
+        }
+
+        var newLeader = await cluster.WaitForLeaderAsync(timeout: TimeSpan.FromSeconds(30), afterTerm: leader.Term);
+        Assert.Contains(newLeader.ReplicaKey, others.Keys);
+        var leaderId = LockGroups.ParseReplicaKey(newLeader.ReplicaKey).Replica;
+        Assert.Equal(others.Count, (await cluster.StatusesAsync()).Count(s => s is not null && others.TryGetValue(s.ReplicaKey, out var activation)
+            && s.ActivationId == activation && s.Term == newLeader.Term && s.LeaderId == leaderId));
+
+        foreach (var handle in held)
+        {
+            Assert.True(await locks.IsCurrentAsync(handle.Name, handle.Token, Ct), $"{handle.Name} lost its grant");
+        }
+
+        var during = await locks.AcquireAsync("during", TimeSpan.FromSeconds(20), cancellationToken: Ct);
+        Assert.True(during.Token > held.Max(h => h.Token));
+        Assert.Null(await locks.TryAcquireAsync("before-0", cancellationToken: Ct)); // still held: no second holder
+
+        // Healed, the two cut-off replicas follow the new leader again and catch up with what was committed without them.
+        partition.Heal();
+        await Eventually.Until(
+            () => cluster.StatusesAsync(),
+            all => all.FirstOrDefault(s => s is { Role: "Leader" }) is { } now
+                && all.All(s => s is not null && s.Term == now.Term && s.LeaderId == LockGroups.ParseReplicaKey(now.ReplicaKey).Replica && s.CommitIndex >= during.Token.Index),
+            "every replica follows one leader and holds the grant made while two were cut off", TimeSpan.FromSeconds(30));
     }
 
     [Fact]
