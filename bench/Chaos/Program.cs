@@ -14,10 +14,10 @@ if (args.Length > 0 && args[0] == "client")
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("""
-        usage: LockService.Chaos [--silos 3] [--clients 8] [--minutes 30 | --seconds 90] [--quiet-s 20] [--interval-s 10-20]
+        usage: LockService.Chaos [--silos 3] [--replicas 3] [--clients 8] [--minutes 30 | --seconds 90] [--quiet-s 20] [--interval-s 10-20]
                                  [--faults kill-leader,pause-leader-short,...] [--seed 1] [--ttl-s 6] [--out DIR]
                                  [--silo-settings Membership:ProbeTimeout=00:00:02,...]
-        faults: kill-leader kill-silo pause-leader-short pause-leader-medium pause-leader-long azurite-restart partition-leader client-pause
+        faults: kill-leader kill-silo kill-two pause-leader-short pause-leader-medium pause-leader-long azurite-restart partition-leader client-pause
         exit code: 0 no violation, 3 a violation (see report.md in the output folder)
         """);
     return 0;

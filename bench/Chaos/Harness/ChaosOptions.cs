@@ -12,7 +12,20 @@ public sealed record ChaosOptions
         FaultKinds.PauseLeaderLong, FaultKinds.KillSilo, FaultKinds.PartitionLeader, FaultKinds.PauseLeaderMedium, FaultKinds.KillLeader,
     ];
 
+    /// <summary>
+    /// With 5 replicas the cycle kills two silos at once in place of one of the leader's kills: a 5-replica group is
+    /// chosen to survive two failures, so that is the fault it must be shaken with.
+    /// </summary>
+    public static readonly string[] DefaultFaultsFiveReplicas =
+    [
+        FaultKinds.KillLeader, FaultKinds.PauseLeaderShort, FaultKinds.AzuriteRestart, FaultKinds.ClientPause, FaultKinds.KillTwo,
+        FaultKinds.PauseLeaderLong, FaultKinds.KillSilo, FaultKinds.PartitionLeader, FaultKinds.PauseLeaderMedium, FaultKinds.KillLeader,
+    ];
+
     public int Silos { get; init; } = 3;
+
+    /// <summary>Replicas per group (LockService:ReplicasPerGroup): 3 or 5, at most <see cref="Silos"/>.</summary>
+    public int Replicas { get; init; } = 3;
 
     public int Clients { get; init; } = 8;
 
@@ -63,15 +76,23 @@ public sealed record ChaosOptions
             ? TimeSpan.FromMinutes(double.Parse(minutes, CultureInfo.InvariantCulture))
             : S("seconds", options.Duration);
         var interval = a.TryGetValue("interval-s", out var i) ? i.Split('-') : null;
+        var siloCount = a.TryGetValue("silos", out var silos) ? int.Parse(silos, CultureInfo.InvariantCulture) : options.Silos;
+        var replicaCount = a.TryGetValue("replicas", out var replicas) ? int.Parse(replicas, CultureInfo.InvariantCulture) : options.Replicas;
+        if (replicaCount is not (3 or 5) || replicaCount > siloCount)
+        {
+            throw new ArgumentException($"--replicas must be 3 or 5 and at most --silos ({siloCount}); got {replicaCount}");
+        }
+
         return options with
         {
-            Silos = a.TryGetValue("silos", out var silos) ? int.Parse(silos, CultureInfo.InvariantCulture) : options.Silos,
+            Silos = siloCount,
+            Replicas = replicaCount,
             Clients = a.TryGetValue("clients", out var clients) ? int.Parse(clients, CultureInfo.InvariantCulture) : options.Clients,
             Duration = duration,
             Quiet = S("quiet-s", options.Quiet),
             IntervalMin = interval is null ? options.IntervalMin : TimeSpan.FromSeconds(double.Parse(interval[0], CultureInfo.InvariantCulture)),
             IntervalMax = interval is null ? options.IntervalMax : TimeSpan.FromSeconds(double.Parse(interval[^1], CultureInfo.InvariantCulture)),
-            Faults = a.TryGetValue("faults", out var faults) ? faults.Split(',') : options.Faults,
+            Faults = a.TryGetValue("faults", out var faults) ? faults.Split(',') : replicaCount == 5 ? DefaultFaultsFiveReplicas : options.Faults,
             Seed = a.TryGetValue("seed", out var seed) ? int.Parse(seed, CultureInfo.InvariantCulture) : options.Seed,
             SessionTtl = S("ttl-s", options.SessionTtl),
             OutDirectory = a.TryGetValue("out", out var output) ? Path.GetFullPath(output) : options.OutDirectory,

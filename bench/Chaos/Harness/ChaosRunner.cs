@@ -26,11 +26,12 @@ public static class ChaosRunner
         var partitions = new PartitionMarkers(Path.Combine(options.OutDirectory, "partitions"));
         System.IO.Directory.CreateDirectory(logs);
         System.IO.Directory.CreateDirectory(partitions.Directory);
-        log($"chaos: {options.Silos} silos, {options.Clients} clients, {options.Duration.TotalSeconds:0} s, seed {options.Seed}; output in {options.OutDirectory}");
+        log($"chaos: {options.Silos} silos, {options.Replicas} replicas, {options.Clients} clients, {options.Duration.TotalSeconds:0} s, seed {options.Seed}; output in {options.OutDirectory}");
 
         await using var azurite = await AzuriteControl.StartAsync(Path.Combine(options.OutDirectory, "azurite"), cancellationToken);
         var environment = options.SiloSettings.ToDictionary(kv => "LockService__" + kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value);
         environment["LockService__FaultInjection__PartitionDirectory"] = partitions.Directory;
+        environment["LockService__ReplicasPerGroup"] = options.Replicas.ToString(CultureInfo.InvariantCulture);
         await using var cluster = await SiloProcessCluster.StartAsync(
             new SiloProcessOptions
             {
@@ -45,7 +46,7 @@ public static class ChaosRunner
         log($"silos up: {string.Join("; ", cluster.Silos)}");
 
         using var probeHost = await ClusterClientHost.StartAsync(cluster, cancellationToken: cancellationToken);
-        var probe = new ReplicaProbe(probeHost.Services.GetRequiredService<IClusterClient>());
+        var probe = new ReplicaProbe(probeHost.Services.GetRequiredService<IClusterClient>(), options.Replicas);
         var leader = await probe.WaitForLeaderAsync(0, TimeSpan.FromSeconds(300), spread: true, cancellationToken: cancellationToken);
         log($"group 0 leader {leader.ReplicaKey} term {leader.Term} on {leader.Silo}");
 
@@ -155,7 +156,7 @@ public static class ChaosRunner
     {
         var h = result.History;
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"## Chaos run: {options.Silos} silos, {options.Clients} clients, {Stopwatch.GetElapsedTime(h.StartTs, h.EndTs).TotalSeconds:0} s, seed {options.Seed}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"## Chaos run: {options.Silos} silos, {options.Replicas} replicas per group, {options.Clients} clients, {Stopwatch.GetElapsedTime(h.StartTs, h.EndTs).TotalSeconds:0} s, seed {options.Seed}");
         text.AppendLine(CultureInfo.InvariantCulture, $"load average at the end: {LoadAverage()}; {Environment.ProcessorCount} cores");
         text.AppendLine(CultureInfo.InvariantCulture, $"faults: {h.Faults.Count} ({string.Join(", ", h.Faults.GroupBy(f => f.Kind).Select(g => $"{g.Key} x{g.Count()}"))}); silo restarts: {result.SiloRestarts}");
         text.AppendLine(CultureInfo.InvariantCulture, $"grants: {h.Grants.Count}; register ops: {h.Register.Count} ({h.Register.Count(o => !o.Accepted)} refused as stale)");

@@ -24,6 +24,21 @@ internal sealed class Nemesis(
                     return new Fault(kind, silo.ToString(), at, at);
                 }
 
+            case FaultKinds.KillTwo:
+                {
+                    var statuses = await probe.StatusesAsync(0, TimeSpan.FromSeconds(1));
+                    var leaderStatus = probe.Leader(statuses);
+                    var leader = (leaderStatus is null ? null : cluster.FindBySiloAddress(leaderStatus.Silo)) is { IsRunning: true } found ? found : AnyRunning(null);
+                    var followers = statuses
+                        .Where(s => s is not null && s.ReplicaKey != leaderStatus?.ReplicaKey)
+                        .Select(s => cluster.FindBySiloAddress(s!.Silo))
+                        .Where(s => s is { IsRunning: true } && s != leader)
+                        .ToArray();
+                    var follower = followers.Length > 0 ? followers[random.Next(followers.Length)]! : AnyRunning(leader);
+                    var kills = await Task.WhenAll(Task.Run(() => cluster.Kill(leader), CancellationToken.None), Task.Run(() => cluster.Kill(follower), CancellationToken.None));
+                    return new Fault(kind, $"{leader} and {follower}", kills.Min(), kills.Min());
+                }
+
             case FaultKinds.PauseLeaderShort:
             case FaultKinds.PauseLeaderMedium:
             case FaultKinds.PauseLeaderLong:
