@@ -14,7 +14,10 @@ mkdir -p "$data/logs"
 azurite_pid=""
 supervisor_pids=()
 cleanup() {
-  trap - INT TERM EXIT
+  # A second Ctrl+C (or a TERM from a wrapper that forwards its own) must not cut the clean-up short and orphan
+  # Azurite or a silo: ignore both until everything is stopped.
+  trap '' INT TERM
+  trap - EXIT
   [[ -n "${sleeper:-}" ]] && kill "$sleeper" 2>/dev/null || true
   echo; echo "Stopping..."
   for pid in "${supervisor_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -60,10 +63,11 @@ dotnet build Silo/Silo.csproj -c Release -v quiet -nologo -clp:NoSummary >"$data
 # Runs silo $1 until told to stop (SIGTERM), restarting it whenever it exits: after 1 s, doubling up to 30 s
 # while it keeps failing within 30 s of its start, back to 1 s once it has run longer. Its PID is in .data/silo-N.pid.
 supervise() {
-  local i=$1 backoff=1 pid="" code started
+  local i=$1 backoff=1 pid="" code started logged reason
   trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; [[ -n "$pid" ]] && wait "$pid" 2>/dev/null; exit 0' TERM
   while true; do
     started=$SECONDS
+    logged=$(stat -c %s "$data/logs/silo-$i.log" 2>/dev/null || echo 0)
     LockService__SiloPort=$((11111 + i)) LockService__GatewayPort=$((30000 + i)) LockService__HttpPort=$((8080 + i)) \
       dotnet "Silo/bin/Release/net10.0/LockService.Silo.dll" --contentRoot "$root/Silo" >>"$data/logs/silo-$i.log" 2>&1 &
     pid=$!
@@ -73,6 +77,10 @@ supervise() {
     if (( SECONDS - started >= 30 )); then backoff=1; fi
     if (( code > 128 )); then why="killed by signal $((code - 128))"; else why="exit code $code"; fi
     echo "[$(date +%H:%M:%S)] silo $i (pid $pid) exited ($why); restarting it in ${backoff} s. Log: .data/logs/silo-$i.log"
+    # A start-up failure (bad settings, a topology other than the one the cluster was created with) says why here,
+    # not only in the log.
+    reason=$(tail -c +"$((logged + 1))" "$data/logs/silo-$i.log" | grep -m1 "^Unhandled exception\." || true)
+    [[ -n "$reason" ]] && echo "           ${reason:0:600}"
     pid=""
     sleep "$backoff" & wait $! || true
     backoff=$(( backoff * 2 > 30 ? 30 : backoff * 2 ))
