@@ -44,7 +44,7 @@ public sealed partial class ReplicaGrain(
     private IReplicaPeerGrain[] _peers = [];
     private long _nextTicket;
     private int _ticksSinceAddressesWarmed = int.MaxValue / 2;
-    private bool _peersReachedBack;
+    private bool _peersAskedToReachBack;
 
     private TimeSpan Now => Stopwatch.GetElapsedTime(_startTimestamp);
 
@@ -120,8 +120,8 @@ public sealed partial class ReplicaGrain(
         if (++_ticksSinceAddressesWarmed >= Math.Max(1, (int)(AddressWarmPeriod / _options.TickInterval)))
         {
             _ticksSinceAddressesWarmed = 0;
-            WarmPeerAddresses(reachBack: !_peersReachedBack); // the first, at activation: this replica may have moved
-            _peersReachedBack = true;
+            WarmPeerAddresses(reachBack: !_peersAskedToReachBack); // the first, at activation: this replica may have moved
+            _peersAskedToReachBack = true;
         }
 
         return Task.CompletedTask;
@@ -141,7 +141,7 @@ public sealed partial class ReplicaGrain(
     /// paused next, votes to the moved replica waited for the death declaration (3.5 s in a chaos run), while a
     /// request comes back with the new address (<see cref="IReplicaPeerGrain.Touch"/>).
     /// </summary>
-    private void WarmPeerAddresses(bool reachBack = false)
+    private void WarmPeerAddresses(bool reachBack)
     {
         for (var peer = 0; peer < _peers.Length; peer++)
         {

@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using LockService.Client;
 using LockService.Hosting;
 using LockService.Protocol;
+using LockService.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.TestingHost;
@@ -89,71 +90,12 @@ public sealed class LockServiceCluster : IAsyncDisposable
 
     public ILockReplicaGrain ClientReplica(int group, int replica) => Grains.GetGrain<ILockReplicaGrain>(LockGroups.ReplicaKey(group, replica));
 
-    /// <summary>
-    /// Polls the replicas' own views until one of them leads, in a term after <paramref name="afterTerm"/>, with a majority
-    /// agreeing; no event exists to await.
-    /// </summary>
-    public async Task<ReplicaStatus> WaitForLeaderAsync(int group = 0, TimeSpan? timeout = null, long afterTerm = 0)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            // A deposed leader cut off from the others may still say it leads; only a majority's leader counts.
-            var statuses = await StatusesAsync(group);
-            var leader = statuses.FirstOrDefault(l => l is { Role: "Leader" } && l.Term > afterTerm
-                && statuses.Count(s => s is not null && s.Term == l.Term && s.LeaderId == LockGroups.ParseReplicaKey(l.ReplicaKey).Replica) > ReplicasPerGroup / 2);
-            if (leader is not null)
-            {
-                return leader;
-            }
+    /// <summary>The replicas' own views of their groups (<see cref="ReplicaProbe"/>, shared with the multi-process tests).</summary>
+    public ReplicaProbe Probe => new(Grains, ReplicasPerGroup);
 
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"No leader in group {group}: {string.Join("; ", statuses.Select(s => s?.ToString() ?? "unreachable"))}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
-    /// <summary>
-    /// Polls until every replica of the group answers from a silo of its own. Silos join one by one and the first
-    /// wakes every replica, so replicas start together and move apart as silos arrive; no event marks the end.
-    /// </summary>
-    public async Task<ReplicaStatus[]> WaitForSpreadAsync(int group = 0, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(45));
-        while (true)
-        {
-            var statuses = await StatusesAsync(group);
-            if (statuses.All(s => s is not null) && statuses.Select(s => s!.Silo).Distinct().Count() == ReplicasPerGroup)
-            {
-                return statuses!;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Group {group} not spread over {ReplicasPerGroup} silos: {string.Join("; ", statuses.Select(s => s?.ToString() ?? "unreachable"))}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    /// <summary>Each replica's own view of the group, null where it did not answer within 2 s.</summary>
-    public Task<ReplicaStatus?[]> StatusesAsync(int group = 0) => Task.WhenAll(Enumerable.Range(0, ReplicasPerGroup).Select(r => TryStatus(group, r)));
-
-    private async Task<ReplicaStatus?> TryStatus(int group, int replica)
-    {
-        try
-        {
-            return await Replica(group, replica).Status().WaitAsync(TimeSpan.FromSeconds(2));
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-    }
+    /// <summary>Waits until one replica leads, in a term above <paramref name="aboveTerm"/>, with a majority agreeing.</summary>
+    public Task<ReplicaStatus> WaitForLeaderAsync(int group = 0, TimeSpan? timeout = null, long aboveTerm = 0) =>
+        Probe.WaitForLeaderAsync(group, timeout, aboveTerm);
 
     public async ValueTask DisposeAsync()
     {

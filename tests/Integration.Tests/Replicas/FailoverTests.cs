@@ -3,6 +3,7 @@ using LockService.Hosting;
 using LockService.Integration.Tests.Client;
 using LockService.Integration.Tests.Infrastructure;
 using LockService.Protocol;
+using LockService.Testing;
 using Orleans.TestingHost;
 
 namespace LockService.Integration.Tests.Replicas;
@@ -53,8 +54,7 @@ public sealed class FailoverTests(AzuriteFixture azurite)
     {
         var partition = new RaftPartition();
         await using var cluster = await LockServiceCluster.StartAsync(azurite, silos: replicas, replicasPerGroup: replicas, silo: partition.AddTo);
-        await cluster.WaitForSpreadAsync();
-        await cluster.WaitForLeaderAsync();
+        await cluster.Probe.WaitForLeaderAsync(spread: true, cancellationToken: Ct);
         var locks = cluster.LockClient;
         var held = new List<LockHandle>();
         for (var i = 0; i < 3; i++)
@@ -64,8 +64,8 @@ public sealed class FailoverTests(AzuriteFixture azurite)
 
         // One replica per silo; cutting two silos off takes two replicas from the group while their silos live on, so
         // nothing is reactivated elsewhere: the others must manage alone, which a majority of five can and one of three cannot.
-        var leader = await cluster.WaitForLeaderAsync();
-        var statuses = await cluster.WaitForSpreadAsync();
+        var leader = await cluster.Probe.WaitForLeaderAsync(spread: true, cancellationToken: Ct);
+        var statuses = (await cluster.Probe.StatusesAsync()).Select(s => s ?? throw new InvalidOperationException("a replica did not answer")).ToArray();
         var follower = statuses.First(s => s.ReplicaKey != leader.ReplicaKey);
         var others = statuses.Where(s => s.ReplicaKey != leader.ReplicaKey && s.ReplicaKey != follower.ReplicaKey).ToDictionary(s => s.ReplicaKey, s => s.ActivationId);
         partition.Isolate(leader.Silo, follower.Silo);
@@ -73,17 +73,17 @@ public sealed class FailoverTests(AzuriteFixture azurite)
         if (!survives)
         {
             // Elections take 0.3–0.6 s; in 5 s none can find a majority, and no grant can commit.
-            await Assert.ThrowsAsync<TimeoutException>(() => cluster.WaitForLeaderAsync(timeout: TimeSpan.FromSeconds(5), afterTerm: leader.Term));
+            await Assert.ThrowsAsync<TimeoutException>(() => cluster.WaitForLeaderAsync(timeout: TimeSpan.FromSeconds(5), aboveTerm: leader.Term));
             using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
             giveUp.CancelAfter(TimeSpan.FromSeconds(3));
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => locks.TryAcquireAsync("during", cancellationToken: giveUp.Token));
             return;
         }
 
-        var newLeader = await cluster.WaitForLeaderAsync(timeout: TimeSpan.FromSeconds(30), afterTerm: leader.Term);
+        var newLeader = await cluster.WaitForLeaderAsync(timeout: TimeSpan.FromSeconds(30), aboveTerm: leader.Term);
         Assert.Contains(newLeader.ReplicaKey, others.Keys);
         var leaderId = LockGroups.ParseReplicaKey(newLeader.ReplicaKey).Replica;
-        Assert.Equal(others.Count, (await cluster.StatusesAsync()).Count(s => s is not null && others.TryGetValue(s.ReplicaKey, out var activation)
+        Assert.Equal(others.Count, (await cluster.Probe.StatusesAsync()).Count(s => s is not null && others.TryGetValue(s.ReplicaKey, out var activation)
             && s.ActivationId == activation && s.Term == newLeader.Term && s.LeaderId == leaderId));
 
         foreach (var handle in held)
@@ -98,7 +98,7 @@ public sealed class FailoverTests(AzuriteFixture azurite)
         // Healed, the two cut-off replicas follow the new leader again and catch up with what was committed without them.
         partition.Heal();
         await Eventually.Until(
-            () => cluster.StatusesAsync(),
+            () => cluster.Probe.StatusesAsync(),
             all => all.FirstOrDefault(s => s is { Role: "Leader" }) is { } now
                 && all.All(s => s is not null && s.Term == now.Term && s.LeaderId == LockGroups.ParseReplicaKey(now.ReplicaKey).Replica && s.CommitIndex >= during.Token.Index),
             "every replica follows one leader and holds the grant made while two were cut off", TimeSpan.FromSeconds(30));
